@@ -1,0 +1,52 @@
+/**
+ * Names shared by the CDK app (`infra/`), the Lambda functions (`functions/`) and the
+ * local platform (`local/`). The infrastructure writes these variables; the functions read
+ * them once at cold start through `loadConfig()`.
+ */
+export const ENV = {
+  /** DynamoDB table holding the registry and usage counters. */
+  TABLE_NAME: 'INFERGATE_TABLE_NAME',
+  /** S3 bucket holding model artifacts (content-addressed) and pending uploads. */
+  ARTIFACT_BUCKET: 'INFERGATE_ARTIFACT_BUCKET',
+  /** Optional endpoint override for DynamoDB (the embedded local server). */
+  DYNAMODB_ENDPOINT: 'INFERGATE_DYNAMODB_ENDPOINT',
+  /** Optional endpoint override for S3 (the local artifact store). */
+  S3_ENDPOINT: 'INFERGATE_S3_ENDPOINT',
+  /** Optional endpoint override for SageMaker Runtime (the local endpoint server). */
+  SAGEMAKER_ENDPOINT: 'INFERGATE_SAGEMAKER_ENDPOINT',
+  /** How long an authenticated key stays cached in a warm function, in seconds (0 disables). */
+  KEY_CACHE_TTL_SECONDS: 'INFERGATE_KEY_CACHE_TTL_SECONDS',
+  /** Upper bound of the bytes of model sessions kept in memory by one function instance. */
+  SESSION_CACHE_BYTES: 'INFERGATE_SESSION_CACHE_BYTES',
+  /** Directory holding onnxruntime-web's `.wasm` file, when it is not next to the package. */
+  ORT_WASM_DIR: 'INFERGATE_ORT_WASM_DIR',
+  /** WASM threads for onnxruntime-web (1 on Lambda). */
+  ORT_NUM_THREADS: 'INFERGATE_ORT_NUM_THREADS',
+  /** Stage name (`dev`, `prod`, `local`), logged with every record. */
+  STAGE: 'INFERGATE_STAGE',
+  /** Lifetime of presigned upload URLs, in seconds. */
+  UPLOAD_URL_TTL_SECONDS: 'INFERGATE_UPLOAD_URL_TTL_SECONDS',
+  /** Secrets Manager secret holding the bootstrap admin key (AWS only). */
+  ADMIN_KEY_SECRET_ARN: 'INFERGATE_ADMIN_KEY_SECRET_ARN',
+} as const;
+
+/** Powertools service names, one per function. */
+export const SERVICE = {
+  inference: 'infergate-inference',
+  admin: 'infergate-admin',
+} as const;
+
+/** Lambda's synchronous payload limit; API Gateway rejects larger bodies too. */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/** Largest model artifact accepted at registration. */
+export const MAX_ARTIFACT_BYTES = 512 * 1024 * 1024;
+
+/** Default key cache TTL in AWS; revocation holds within this many seconds. */
+export const DEFAULT_KEY_CACHE_TTL_SECONDS = 60;
+
+/** Default bound of the session cache (bytes of model artifacts kept loaded). */
+export const DEFAULT_SESSION_CACHE_BYTES = 512 * 1024 * 1024;
+
+/** The tenant id that owns operator (admin) keys. It is not a customer tenant. */
+export const OPERATOR_TENANT_ID = 'operator';

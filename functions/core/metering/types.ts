@@ -1,0 +1,36 @@
+/** One metered infer request, as the data plane reports it. */
+export interface UsageEvent {
+  readonly tenantId: string;
+  readonly keyId: string;
+  readonly modelName: string;
+  readonly version: string;
+  /** When the request was received; selects the UTC day and month counters. */
+  readonly at: Date;
+  /** True when the request failed after authentication (counted apart, not billed). */
+  readonly error: boolean;
+  readonly computeMs: number;
+  readonly inputBytes: number;
+  readonly outputBytes: number;
+}
+
+/** Counters of one tenant, model version and UTC day. */
+export interface UsageRow {
+  readonly tenantId: string;
+  readonly day: string; // YYYY-MM-DD
+  readonly modelName: string;
+  readonly version: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly computeMs: number;
+  readonly inputBytes: number;
+  readonly outputBytes: number;
+}
+
+/** Persistence port of metering: atomic counters, exact under concurrency. */
+export interface UsageStore {
+  record(event: UsageEvent): Promise<void>;
+  /** A tenant's rows for a month (`YYYY-MM`). */
+  listTenantMonth(tenantId: string, month: string): Promise<UsageRow[]>;
+  /** Every tenant's rows for a month (operators, billing). */
+  listMonth(month: string): Promise<UsageRow[]>;
+}
