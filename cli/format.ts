@@ -1,0 +1,51 @@
+/**
+ * Human output: aligned tables and readable sizes. Machine output (`--json`) bypasses all
+ * of this and prints the response unchanged.
+ */
+
+/** Renders rows under upper-case headers, columns separated by two spaces. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+/** `label: value` lines with the values aligned. */
+export function fields(entries: readonly (readonly [string, string])[]): string {
+  const width = Math.max(...entries.map(([label]) => label.length)) + 1;
+  return entries.map(([label, value]) => `${`${label}:`.padEnd(width)} ${value}`).join('\n');
+}
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+/** `1536` → `1.5 KB` (powers of 1024). */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+/** `12345` → `12,345`. */
+export function formatCount(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/** A placeholder for absent values in tables. */
+export function orDash(value: string | undefined): string {
+  return value === undefined || value === '' ? '-' : value;
+}
+
+/** `[-1, 4]` */
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
