@@ -6,7 +6,7 @@ module.exports = {
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(hono)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(hono|@seriousme)/)'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

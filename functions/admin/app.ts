@@ -1,0 +1,127 @@
+import type { Context, Hono } from 'hono';
+import type { Authenticator } from '../core/auth/authenticator';
+import type { AdminService } from '../core/admin/admin-service';
+import { BadRequestError, NotFoundError } from '../core/errors';
+import { parseMonth } from '../core/metering/report';
+import {
+  NAME_PATTERN,
+  createKeySchema,
+  createModelSchema,
+  createTenantSchema,
+  createUploadSchema,
+  createVersionSchema,
+  putAliasSchema,
+} from '../api/schemas';
+import type { KeyList, ModelList, TenantList, VersionList } from '../api/views';
+import type { AppEnv } from '../http/app-env';
+import { authorize } from '../http/auth';
+import { createApp } from '../http/create-app';
+import { readJsonBody } from '../http/json-body';
+import type { AppLogger } from '../http/logger';
+import { parseWith } from '../http/validate';
+
+export interface AdminAppDeps {
+  readonly authenticator: Authenticator;
+  readonly admin: AdminService;
+  readonly logger: AppLogger;
+  /** The OpenAPI document served at `/openapi.json`. */
+  readonly openApi: object;
+}
+
+/** The control plane: tenants, keys, uploads, models, versions, aliases and usage. */
+export function createAdminApp(deps: AdminAppDeps): Hono<AppEnv> {
+  const app = createApp(deps.logger);
+  const { admin } = deps;
+  const asAdmin = (c: Context<AppEnv>) => authorize(c, deps.authenticator, 'admin');
+  const body = async <S extends Parameters<typeof parseWith>[0]>(c: Context<AppEnv>, schema: S) =>
+    parseWith(schema, (await readJsonBody(c)).value);
+
+  app.get('/openapi.json', (c) => c.json(deps.openApi));
+
+  app.post('/admin/tenants', async (c) => {
+    await asAdmin(c);
+    return c.json(await admin.createTenant(await body(c, createTenantSchema)), 201);
+  });
+  app.get('/admin/tenants', async (c) => {
+    await asAdmin(c);
+    const result: TenantList = { tenants: await admin.listTenants() };
+    return c.json(result);
+  });
+  app.get('/admin/tenants/:tenantId', async (c) => {
+    await asAdmin(c);
+    return c.json(await admin.getTenant(c.req.param('tenantId')));
+  });
+
+  app.post('/admin/keys', async (c) => {
+    await asAdmin(c);
+    return c.json(await admin.createKey(await body(c, createKeySchema)), 201);
+  });
+  app.get('/admin/keys', async (c) => {
+    await asAdmin(c);
+    const tenantId = c.req.query('tenantId');
+    if (tenantId === undefined || tenantId === '') {
+      throw new BadRequestError('invalid_request', 'Pass the tenant whose keys to list as ?tenantId=<id>');
+    }
+    const result: KeyList = { keys: await admin.listKeys(tenantId) };
+    return c.json(result);
+  });
+  app.post('/admin/keys/:keyId/revoke', async (c) => {
+    await asAdmin(c);
+    return c.json(await admin.revokeKey(c.req.param('keyId')));
+  });
+
+  app.post('/admin/uploads', async (c) => {
+    await asAdmin(c);
+    const request = (c.req.header('content-length') ?? '0') === '0' ? {} : await body(c, createUploadSchema);
+    return c.json(await admin.createUpload(request.size), 201);
+  });
+
+  app.post('/admin/models', async (c) => {
+    await asAdmin(c);
+    return c.json(await admin.createModel(await body(c, createModelSchema)), 201);
+  });
+  app.get('/admin/models', async (c) => {
+    await asAdmin(c);
+    const result: ModelList = { models: await admin.listModels() };
+    return c.json(result);
+  });
+  app.get('/admin/models/:name', async (c) => {
+    await asAdmin(c);
+    return c.json(await admin.getModel(modelName(c)));
+  });
+  app.post('/admin/models/:name/versions', async (c) => {
+    await asAdmin(c);
+    const name = modelName(c);
+    const request = await body(c, createVersionSchema);
+    return c.json(await admin.createVersion(name, request.uploadId, request.tier), 201);
+  });
+  app.get('/admin/models/:name/versions', async (c) => {
+    await asAdmin(c);
+    const result: VersionList = { versions: await admin.listVersions(modelName(c)) };
+    return c.json(result);
+  });
+  app.put('/admin/models/:name/aliases/:alias', async (c) => {
+    await asAdmin(c);
+    const name = modelName(c);
+    const alias = c.req.param('alias');
+    if (!NAME_PATTERN.test(alias)) {
+      throw new BadRequestError('invalid_alias', `Alias "${alias.slice(0, 64)}" must match ${NAME_PATTERN.source}`);
+    }
+    const request = await body(c, putAliasSchema);
+    return c.json(await admin.setAlias(name, alias, request.version));
+  });
+
+  app.get('/admin/usage', async (c) => {
+    await asAdmin(c);
+    const tenantId = c.req.query('tenantId');
+    return c.json(await admin.usage(parseMonth(c.req.query('month')), tenantId === '' ? undefined : tenantId));
+  });
+
+  return app;
+}
+
+function modelName(c: Context<AppEnv>): string {
+  const raw = c.req.param('name') ?? '';
+  if (!NAME_PATTERN.test(raw)) throw new NotFoundError('model_not_found', `Model "${raw.slice(0, 64)}" was not found`);
+  return raw;
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { DEFAULT_KEY_CACHE_TTL_SECONDS, DEFAULT_SESSION_CACHE_BYTES, ENV } from './constants';
+
+/**
+ * Function configuration, read once at cold start from the environment and validated.
+ * Every problem is reported at once, naming the variable.
+ */
+export interface Config {
+  readonly stage: string;
+  readonly tableName: string;
+  readonly artifactBucket: string;
+  readonly dynamodbEndpoint?: string;
+  readonly s3Endpoint?: string;
+  readonly sagemakerEndpoint?: string;
+  readonly keyCacheTtlSeconds: number;
+  readonly sessionCacheBytes: number;
+  readonly ortWasmDir?: string;
+  readonly ortNumThreads: number;
+  readonly uploadUrlTtlSeconds: number;
+}
+
+const optionalUrl = z.url().optional();
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  [ENV.STAGE]: z.string().min(1).default('dev'),
+  [ENV.TABLE_NAME]: z.string().min(3),
+  [ENV.ARTIFACT_BUCKET]: z.string().min(3),
+  [ENV.DYNAMODB_ENDPOINT]: optionalUrl,
+  [ENV.S3_ENDPOINT]: optionalUrl,
+  [ENV.SAGEMAKER_ENDPOINT]: optionalUrl,
+  [ENV.KEY_CACHE_TTL_SECONDS]: int(0, 3600).default(DEFAULT_KEY_CACHE_TTL_SECONDS),
+  [ENV.SESSION_CACHE_BYTES]: int(1024 * 1024, 64 * 1024 ** 3).default(DEFAULT_SESSION_CACHE_BYTES),
+  [ENV.ORT_WASM_DIR]: z.string().min(1).optional(),
+  [ENV.ORT_NUM_THREADS]: int(1, 64).default(1),
+  [ENV.UPLOAD_URL_TTL_SECONDS]: int(60, 7 * 24 * 3600).default(900),
+});
+
+export class ConfigError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the configuration.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const v = parsed.data;
+  return {
+    stage: v[ENV.STAGE],
+    tableName: v[ENV.TABLE_NAME],
+    artifactBucket: v[ENV.ARTIFACT_BUCKET],
+    dynamodbEndpoint: v[ENV.DYNAMODB_ENDPOINT],
+    s3Endpoint: v[ENV.S3_ENDPOINT],
+    sagemakerEndpoint: v[ENV.SAGEMAKER_ENDPOINT],
+    keyCacheTtlSeconds: v[ENV.KEY_CACHE_TTL_SECONDS],
+    sessionCacheBytes: v[ENV.SESSION_CACHE_BYTES],
+    ortWasmDir: v[ENV.ORT_WASM_DIR],
+    ortNumThreads: v[ENV.ORT_NUM_THREADS],
+    uploadUrlTtlSeconds: v[ENV.UPLOAD_URL_TTL_SECONDS],
+  };
+}

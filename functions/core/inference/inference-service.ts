@@ -1,0 +1,131 @@
+import { InfergateError } from '../errors';
+import type { Principal } from '../auth/principal';
+import type { UsageEvent, UsageStore } from '../metering/types';
+import type { ModelResolver } from '../registry/model-resolver';
+import type { ArtifactRef, ModelVersion } from '../registry/types';
+import type { LoadedModel } from '../runtime/model-runtime';
+import { decodeInferRequest, encodeInferResponse } from '../tensors/oip-codec';
+import type { ModelMetadata } from '../../api/views';
+
+/** Runs a function with a loaded model of an artifact (the session cache in production). */
+export interface ModelSessions {
+  withModel<T>(artifact: ArtifactRef, fn: (model: LoadedModel) => Promise<T>): Promise<T>;
+}
+
+/** Where usage goes; failures to record are reported, never thrown to the caller. */
+export interface UsageSink {
+  record(event: UsageEvent): Promise<void>;
+}
+
+export interface InferenceServiceOptions {
+  readonly resolver: ModelResolver;
+  readonly sessions: ModelSessions;
+  readonly usage: UsageStore;
+  /** Called when a usage record could not be written (after the store's own retries). */
+  readonly onUsageLost?: (event: UsageEvent, error: unknown) => void;
+  readonly now?: () => Date;
+  readonly clock?: () => number;
+}
+
+/** The result of one inference: the response body, already serialized. */
+export interface InferenceResult {
+  readonly body: string;
+  readonly modelName: string;
+  readonly version: string;
+  readonly computeMs: number;
+}
+
+/**
+ * The data plane's use cases: model metadata and inference with metering. Every
+ * authenticated infer request that resolves to a model version is metered, successful or
+ * not (failures count as errors, apart from requests).
+ */
+export class InferenceService {
+  private readonly options: InferenceServiceOptions;
+  private readonly now: () => Date;
+  private readonly clock: () => number;
+
+  public constructor(options: InferenceServiceOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? (() => performance.now());
+  }
+
+  public async metadata(principal: Principal, name: string, versionOrAlias?: string): Promise<ModelMetadata> {
+    const { version } = await this.options.resolver.resolve(principal, name, versionOrAlias);
+    return {
+      name,
+      versions: [version.version],
+      platform: 'onnxruntime_onnx',
+      inputs: version.inputs,
+      outputs: version.outputs,
+    };
+  }
+
+  public async ready(principal: Principal, name: string, versionOrAlias?: string): Promise<ModelVersion> {
+    const { version } = await this.options.resolver.resolve(principal, name, versionOrAlias);
+    return version;
+  }
+
+  public async infer(
+    principal: Principal,
+    name: string,
+    versionOrAlias: string | undefined,
+    body: unknown,
+    inputBytes: number,
+  ): Promise<InferenceResult> {
+    const at = this.now();
+    const { version } = await this.options.resolver.resolve(principal, name, versionOrAlias);
+    let computeMs = 0;
+    try {
+      if (version.tier !== 'lambda') {
+        throw new InfergateError(501, 'tier_unavailable', `Tier "${version.tier}" is not served by this deployment`);
+      }
+      const request = decodeInferRequest(body, version.inputs, version.outputs);
+      const outputs = await this.options.sessions.withModel(version.artifact, async (model) => {
+        const started = this.clock();
+        try {
+          return await model.run(request.inputs, request.outputNames);
+        } finally {
+          computeMs = this.clock() - started;
+        }
+      });
+      const order = request.outputNames ?? version.outputs.map((output) => output.name);
+      const responseBody = JSON.stringify(
+        encodeInferResponse({ modelName: name, modelVersion: version.version, id: request.id, outputs, order }),
+      );
+      await this.meter(principal, version, at, false, computeMs, inputBytes, Buffer.byteLength(responseBody));
+      return { body: responseBody, modelName: name, version: version.version, computeMs };
+    } catch (error) {
+      await this.meter(principal, version, at, true, computeMs, inputBytes, 0);
+      throw error;
+    }
+  }
+
+  private async meter(
+    principal: Principal,
+    version: ModelVersion,
+    at: Date,
+    error: boolean,
+    computeMs: number,
+    inputBytes: number,
+    outputBytes: number,
+  ): Promise<void> {
+    const event: UsageEvent = {
+      tenantId: principal.tenantId,
+      keyId: principal.keyId,
+      modelName: version.modelName,
+      version: version.version,
+      at,
+      error,
+      computeMs: Math.round(computeMs * 1000) / 1000,
+      inputBytes,
+      outputBytes,
+    };
+    try {
+      await this.options.usage.record(event);
+    } catch (recordError) {
+      this.options.onUsageLost?.(event, recordError);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import type { Context, Hono } from 'hono';
+import type { Authenticator } from '../core/auth/authenticator';
+import { NotFoundError } from '../core/errors';
+import type { InferenceService } from '../core/inference/inference-service';
+import { parseMonth, totalsOf } from '../core/metering/report';
+import type { UsageStore } from '../core/metering/types';
+import type { ModelResolver } from '../core/registry/model-resolver';
+import { NAME_PATTERN } from '../api/schemas';
+import type { TenantModelList, UsageReport } from '../api/views';
+import type { AppEnv } from '../http/app-env';
+import { authorize } from '../http/auth';
+import { createApp } from '../http/create-app';
+import { readJsonBody } from '../http/json-body';
+import type { AppLogger } from '../http/logger';
+
+/** Per-model metrics of the data plane (Powertools EMF in Lambda). */
+export interface InferenceMetrics {
+  record(model: string, latencyMs: number, error: boolean): void;
+}
+
+export interface InferenceAppDeps {
+  readonly authenticator: Authenticator;
+  readonly resolver: ModelResolver;
+  readonly inference: InferenceService;
+  readonly usage: UsageStore;
+  readonly logger: AppLogger;
+  readonly metrics?: InferenceMetrics;
+  readonly version: string;
+}
+
+/**
+ * The data plane: the Open Inference Protocol (KServe v2) routes and the tenant's usage.
+ */
+export function createInferenceApp(deps: InferenceAppDeps): Hono<AppEnv> {
+  const app = createApp(deps.logger);
+  const { authenticator, resolver, inference } = deps;
+
+  app.get('/v2', (c) => c.json({ name: 'infergate', version: deps.version, extensions: [] }));
+  app.get('/v2/health/live', (c) => c.json({ live: true }));
+  app.get('/v2/health/ready', (c) => c.json({ ready: true }));
+
+  const metadata = async (c: Context<AppEnv>) => {
+    const principal = await authorize(c, authenticator, 'models:read');
+    return c.json(await inference.metadata(principal, modelName(c.req.param('name')), c.req.param('version')));
+  };
+  app.get('/v2/models/:name', metadata);
+  app.get('/v2/models/:name/versions/:version', metadata);
+
+  const ready = async (c: Context<AppEnv>) => {
+    const principal = await authorize(c, authenticator, 'models:read');
+    const version = await inference.ready(principal, modelName(c.req.param('name')), c.req.param('version'));
+    return c.json({ name: version.modelName, version: version.version, ready: true });
+  };
+  app.get('/v2/models/:name/ready', ready);
+  app.get('/v2/models/:name/versions/:version/ready', ready);
+
+  const infer = async (c: Context<AppEnv>) => {
+    const principal = await authorize(c, authenticator, 'infer');
+    const name = modelName(c.req.param('name'));
+    const started = performance.now();
+    let failed = true;
+    try {
+      const body = await readJsonBody(c);
+      const result = await inference.infer(principal, name, c.req.param('version'), body.value, body.bytes);
+      failed = false;
+      return c.body(result.body, 200, { 'content-type': 'application/json', 'x-model-version': result.version });
+    } finally {
+      deps.metrics?.record(name, performance.now() - started, failed);
+    }
+  };
+  app.post('/v2/models/:name/infer', infer);
+  app.post('/v2/models/:name/versions/:version/infer', infer);
+
+  app.get('/v1/models', async (c) => {
+    const principal = await authorize(c, authenticator, 'models:read');
+    const visible = await resolver.listVisible(principal);
+    const body: TenantModelList = {
+      models: visible.map(({ model, aliases }) => ({
+        name: model.name,
+        visibility: model.visibility,
+        description: model.description,
+        aliases: Object.fromEntries(aliases.map((alias) => [alias.alias, alias.version])),
+      })),
+    };
+    return c.json(body);
+  });
+
+  app.get('/v1/usage', async (c) => {
+    const principal = await authorize(c, authenticator, 'usage:read');
+    const month = parseMonth(c.req.query('month'));
+    const rows = await deps.usage.listTenantMonth(principal.tenantId, month);
+    const body: UsageReport = { month, tenantId: principal.tenantId, rows, totals: totalsOf(rows) };
+    return c.json(body);
+  });
+
+  return app;
+}
+
+/** Names that cannot exist are answered like names that do not. */
+function modelName(raw: string | undefined): string {
+  if (raw === undefined || !NAME_PATTERN.test(raw)) {
+    throw new NotFoundError('model_not_found', `Model "${(raw ?? '').slice(0, 64)}" was not found`);
+  }
+  return raw;
+}

@@ -1,0 +1,53 @@
+import { createDocumentClient, DynamoRegistryStore, DynamoUsageStore } from '../adapters/dynamodb';
+import { WasmRuntime } from '../adapters/onnx/wasm-runtime';
+import { S3ArtifactStore } from '../adapters/s3';
+import type { Config } from '../config';
+import { SERVICE } from '../constants';
+import { Authenticator } from '../core/auth/authenticator';
+import { InferenceService, type ModelSessions } from '../core/inference/inference-service';
+import { ModelResolver } from '../core/registry/model-resolver';
+import { SessionCache } from '../core/runtime/session-cache';
+import type { ArtifactStore } from '../core/artifacts';
+import { createAwsClients } from '../shared/aws-clients';
+import { createObservability, emfInferenceMetrics } from '../shared/observability';
+import { PLATFORM_VERSION } from '../shared/version';
+import type { InferenceAppDeps } from './app';
+
+/** Production wiring of the inference function: the composition root's default dependencies. */
+export async function createInferenceDeps(config: Config): Promise<InferenceAppDeps> {
+  const { logger, metrics, tracer } = createObservability(SERVICE.inference, config.stage);
+  const clients = createAwsClients(config);
+  const documentClient = createDocumentClient({ client: tracer.captureAWSv3Client(clients.dynamodb) });
+  const store = new DynamoRegistryStore({ tableName: config.tableName, client: documentClient });
+  const usage = new DynamoUsageStore({ tableName: config.tableName, client: documentClient });
+  const artifacts = new S3ArtifactStore({ bucket: config.artifactBucket, client: tracer.captureAWSv3Client(clients.s3) });
+  const runtime = await WasmRuntime.create({ wasmDir: config.ortWasmDir, numThreads: config.ortNumThreads });
+  const cache = new SessionCache({
+    runtime,
+    maxBytes: config.sessionCacheBytes,
+    onReleaseError: (error, sha256) => logger.warn('Releasing an evicted model failed', { sha256, error }),
+  });
+  const cacheTtlMs = config.keyCacheTtlSeconds * 1000;
+  const resolver = new ModelResolver({ store, cacheTtlMs });
+  return {
+    logger,
+    metrics: emfInferenceMetrics(metrics),
+    authenticator: new Authenticator({ store, cacheTtlMs }),
+    resolver,
+    usage,
+    inference: new InferenceService({
+      resolver,
+      usage,
+      sessions: sessionsOver(cache, artifacts),
+      onUsageLost: (event, error) => logger.error('Usage record lost', { usage: event, error }),
+    }),
+    version: PLATFORM_VERSION,
+  };
+}
+
+/** Models by artifact, loaded from the artifact store through the session cache. */
+export function sessionsOver(cache: SessionCache, artifacts: ArtifactStore): ModelSessions {
+  return {
+    withModel: (artifact, fn) => cache.use(artifact.sha256, () => artifacts.get(artifact.key), fn),
+  };
+}

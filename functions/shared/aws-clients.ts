@@ -1,0 +1,25 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../config';
+
+/**
+ * SDK clients of a function, made once per cold start. Endpoint overrides point them at
+ * the local platform's servers; everything else is the SDK's default chain.
+ *
+ * Timeouts are explicit: by default the SDK only warns on a request timeout, so a hung
+ * connection would hold the request until the Lambda itself times out.
+ */
+export function createAwsClients(config: Config) {
+  const dynamodb = new DynamoDBClient({
+    endpoint: config.dynamodbEndpoint,
+    maxAttempts: 4,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+  });
+  const s3 = new S3Client({
+    endpoint: config.s3Endpoint,
+    forcePathStyle: config.s3Endpoint !== undefined,
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 20_000, throwOnRequestTimeout: true },
+  });
+  return { dynamodb, s3 };
+}
