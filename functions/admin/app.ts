@@ -105,7 +105,10 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AppEnv> {
     const name = modelName(c);
     const alias = c.req.param('alias');
     if (!NAME_PATTERN.test(alias)) {
-      throw new BadRequestError('invalid_alias', `Alias "${alias.slice(0, 64)}" must match ${NAME_PATTERN.source}`);
+      throw new BadRequestError(
+        'invalid_alias',
+        `Alias "${alias.slice(0, 64)}" must match ${NAME_PATTERN.source}`,
+      );
     }
     const request = await body(c, putAliasSchema);
     return c.json(await admin.setAlias(name, alias, request.version));
@@ -114,7 +117,9 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AppEnv> {
   app.get('/admin/usage', async (c) => {
     await asAdmin(c);
     const tenantId = c.req.query('tenantId');
-    return c.json(await admin.usage(parseMonth(c.req.query('month')), tenantId === '' ? undefined : tenantId));
+    return c.json(
+      await admin.usage(parseMonth(c.req.query('month')), tenantId === '' ? undefined : tenantId),
+    );
   });
 
   return app;
@@ -122,6 +127,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AppEnv> {
 
 function modelName(c: Context<AppEnv>): string {
   const raw = c.req.param('name') ?? '';
-  if (!NAME_PATTERN.test(raw)) throw new NotFoundError('model_not_found', `Model "${raw.slice(0, 64)}" was not found`);
+  if (!NAME_PATTERN.test(raw))
+    throw new NotFoundError('model_not_found', `Model "${raw.slice(0, 64)}" was not found`);
   return raw;
 }

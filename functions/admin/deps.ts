@@ -18,7 +18,10 @@ export function createAdminDeps(config: Config): AdminAppDeps {
   const documentClient = createDocumentClient({ client: tracer.captureAWSv3Client(clients.dynamodb) });
   const store = new DynamoRegistryStore({ tableName: config.tableName, client: documentClient });
   const usage = new DynamoUsageStore({ tableName: config.tableName, client: documentClient });
-  const artifacts = new S3ArtifactStore({ bucket: config.artifactBucket, client: tracer.captureAWSv3Client(clients.s3) });
+  const artifacts = new S3ArtifactStore({
+    bucket: config.artifactBucket,
+    client: tracer.captureAWSv3Client(clients.s3),
+  });
   return {
     logger,
     authenticator: new Authenticator({ store, cacheTtlMs: config.keyCacheTtlSeconds * 1000 }),

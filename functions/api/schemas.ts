@@ -11,7 +11,10 @@ export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export const modelNameSchema = z
   .string()
-  .regex(NAME_PATTERN, 'must be 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
+  .regex(
+    NAME_PATTERN,
+    'must be 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit',
+  );
 
 export const createTenantSchema = z.strictObject({
   name: z.string().trim().min(1).max(128),

@@ -66,7 +66,10 @@ export class ConflictError extends InfergateError {
 /** 503: a dependency is unavailable; the caller may retry. */
 export class UnavailableError extends InfergateError {
   public constructor(code: string, message: string, options?: ErrorOptions & { retryAfterSeconds?: number }) {
-    super(503, code, message, { ...options, headers: { 'retry-after': String(options?.retryAfterSeconds ?? 1) } });
+    super(503, code, message, {
+      ...options,
+      headers: { 'retry-after': String(options?.retryAfterSeconds ?? 1) },
+    });
     this.name = 'UnavailableError';
   }
 }

@@ -24,7 +24,11 @@ export async function readJsonBody(c: Context<AppEnv>, maxBytes: number = MAX_BO
   }
   const raw = await c.req.arrayBuffer();
   if (raw.byteLength > maxBytes) {
-    throw new InfergateError(413, 'payload_too_large', `The body is ${raw.byteLength} bytes; the limit is ${maxBytes}`);
+    throw new InfergateError(
+      413,
+      'payload_too_large',
+      `The body is ${raw.byteLength} bytes; the limit is ${maxBytes}`,
+    );
   }
   if (raw.byteLength === 0) {
     throw new BadRequestError('invalid_json', 'The request body is empty; expected a JSON object');
@@ -39,6 +43,8 @@ export async function readJsonBody(c: Context<AppEnv>, maxBytes: number = MAX_BO
     return { value: JSON.parse(text), bytes: raw.byteLength };
   } catch (error) {
     const detail = error instanceof SyntaxError ? error.message : 'nesting too deep';
-    throw new BadRequestError('invalid_json', `The request body is not valid JSON: ${detail}`, { cause: error });
+    throw new BadRequestError('invalid_json', `The request body is not valid JSON: ${detail}`, {
+      cause: error,
+    });
   }
 }

@@ -41,7 +41,9 @@ export function createInferenceApp(deps: InferenceAppDeps): Hono<AppEnv> {
 
   const metadata = async (c: Context<AppEnv>) => {
     const principal = await authorize(c, authenticator, 'models:read');
-    return c.json(await inference.metadata(principal, modelName(c.req.param('name')), c.req.param('version')));
+    return c.json(
+      await inference.metadata(principal, modelName(c.req.param('name')), c.req.param('version')),
+    );
   };
   app.get('/v2/models/:name', metadata);
   app.get('/v2/models/:name/versions/:version', metadata);
@@ -63,7 +65,10 @@ export function createInferenceApp(deps: InferenceAppDeps): Hono<AppEnv> {
       const body = await readJsonBody(c);
       const result = await inference.infer(principal, name, c.req.param('version'), body.value, body.bytes);
       failed = false;
-      return c.body(result.body, 200, { 'content-type': 'application/json', 'x-model-version': result.version });
+      return c.body(result.body, 200, {
+        'content-type': 'application/json',
+        'x-model-version': result.version,
+      });
     } finally {
       deps.metrics?.record(name, performance.now() - started, failed);
     }

@@ -20,7 +20,10 @@ export async function createInferenceDeps(config: Config): Promise<InferenceAppD
   const documentClient = createDocumentClient({ client: tracer.captureAWSv3Client(clients.dynamodb) });
   const store = new DynamoRegistryStore({ tableName: config.tableName, client: documentClient });
   const usage = new DynamoUsageStore({ tableName: config.tableName, client: documentClient });
-  const artifacts = new S3ArtifactStore({ bucket: config.artifactBucket, client: tracer.captureAWSv3Client(clients.s3) });
+  const artifacts = new S3ArtifactStore({
+    bucket: config.artifactBucket,
+    client: tracer.captureAWSv3Client(clients.s3),
+  });
   const runtime = await WasmRuntime.create({ wasmDir: config.ortWasmDir, numThreads: config.ortNumThreads });
   const cache = new SessionCache({
     runtime,

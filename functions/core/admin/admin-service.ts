@@ -66,7 +66,8 @@ export class AdminService {
 
   public async getTenant(tenantId: string): Promise<Tenant> {
     const tenant = await this.options.store.getTenant(tenantId);
-    if (tenant === undefined) throw new NotFoundError('tenant_not_found', `Tenant "${tenantId}" was not found`);
+    if (tenant === undefined)
+      throw new NotFoundError('tenant_not_found', `Tenant "${tenantId}" was not found`);
     return tenant;
   }
 
@@ -75,7 +76,10 @@ export class AdminService {
     const scopes = request.scopes ?? DEFAULT_SCOPES;
     if (request.tenantId === OPERATOR_TENANT_ID) {
       if (!scopes.includes('admin')) {
-        throw new BadRequestError('invalid_scope', `Keys of "${OPERATOR_TENANT_ID}" are admin keys: include "admin"`);
+        throw new BadRequestError(
+          'invalid_scope',
+          `Keys of "${OPERATOR_TENANT_ID}" are admin keys: include "admin"`,
+        );
       }
     } else {
       if (scopes.includes('admin')) {
@@ -88,7 +92,10 @@ export class AdminService {
     }
     const now = this.now();
     if (request.expiresAt !== undefined && Date.parse(request.expiresAt) <= now.getTime()) {
-      throw new BadRequestError('invalid_expiry', `"expiresAt" must be in the future, got ${request.expiresAt}`);
+      throw new BadRequestError(
+        'invalid_expiry',
+        `"expiresAt" must be in the future, got ${request.expiresAt}`,
+      );
     }
     const generated = generateApiKey();
     const record: ApiKeyRecord = {
@@ -129,13 +136,21 @@ export class AdminService {
     const uploadId = randomBytes(16).toString('hex');
     const ttl = this.options.uploadUrlTtlSeconds;
     const url = await this.options.artifacts.createUploadUrl(uploadKey(uploadId), ttl);
-    return { uploadId, url, method: 'PUT', expiresAt: new Date(this.now().getTime() + ttl * 1000).toISOString() };
+    return {
+      uploadId,
+      url,
+      method: 'PUT',
+      expiresAt: new Date(this.now().getTime() + ttl * 1000).toISOString(),
+    };
   }
 
   public async createModel(request: CreateModelRequest): Promise<Model> {
     if (request.visibility === 'private') {
       if (request.ownerTenantId === undefined) {
-        throw new BadRequestError('owner_required', 'A private model needs "ownerTenantId": the tenant that may use it');
+        throw new BadRequestError(
+          'owner_required',
+          'A private model needs "ownerTenantId": the tenant that may use it',
+        );
       }
       await this.getTenant(request.ownerTenantId);
     } else if (request.ownerTenantId !== undefined) {
@@ -178,13 +193,19 @@ export class AdminService {
   public async createVersion(name: string, uploadId: string, tier: Tier): Promise<ModelVersion> {
     await this.requireModel(name);
     if (tier !== 'lambda') {
-      throw new BadRequestError('unsupported_tier', `Tier "${tier}" is not available in this deployment; use "lambda"`);
+      throw new BadRequestError(
+        'unsupported_tier',
+        `Tier "${tier}" is not available in this deployment; use "lambda"`,
+      );
     }
     const { artifacts } = this.options;
     const pending = uploadKey(uploadId);
     const head = await artifacts.head(pending);
     if (head === undefined) {
-      throw new BadRequestError('upload_not_found', `No file was uploaded for upload "${uploadId}"; PUT it to the upload URL first`);
+      throw new BadRequestError(
+        'upload_not_found',
+        `No file was uploaded for upload "${uploadId}"; PUT it to the upload URL first`,
+      );
     }
     if (head.size > MAX_ARTIFACT_BYTES) throw tooLarge(head.size);
     const bytes = await artifacts.get(pending);
@@ -213,7 +234,10 @@ export class AdminService {
   public async setAlias(name: string, alias: string, version: string): Promise<Alias> {
     await this.requireModel(name);
     if (/^[0-9]+$/.test(alias)) {
-      throw new BadRequestError('invalid_alias', `Alias "${alias}" is a number; aliases are names like "prod"`);
+      throw new BadRequestError(
+        'invalid_alias',
+        `Alias "${alias}" is a number; aliases are names like "prod"`,
+      );
     }
     if ((await this.options.store.getVersion(name, version)) === undefined) {
       throw new NotFoundError('version_not_found', `Model "${name}" has no version "${version}"`);

@@ -73,7 +73,10 @@ export function presentedKey(headers: { get(name: string): string | null | undef
   if (authorization !== null && authorization !== undefined && authorization !== '') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (match?.[1] === undefined) {
-      throw new UnauthorizedError('malformed_authorization', 'The Authorization header must be "Bearer <key>"');
+      throw new UnauthorizedError(
+        'malformed_authorization',
+        'The Authorization header must be "Bearer <key>"',
+      );
     }
     return match[1];
   }

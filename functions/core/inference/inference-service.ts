@@ -79,7 +79,11 @@ export class InferenceService {
     let computeMs = 0;
     try {
       if (version.tier !== 'lambda') {
-        throw new InfergateError(501, 'tier_unavailable', `Tier "${version.tier}" is not served by this deployment`);
+        throw new InfergateError(
+          501,
+          'tier_unavailable',
+          `Tier "${version.tier}" is not served by this deployment`,
+        );
       }
       const request = decodeInferRequest(body, version.inputs, version.outputs);
       const outputs = await this.options.sessions.withModel(version.artifact, async (model) => {
@@ -92,7 +96,13 @@ export class InferenceService {
       });
       const order = request.outputNames ?? version.outputs.map((output) => output.name);
       const responseBody = JSON.stringify(
-        encodeInferResponse({ modelName: name, modelVersion: version.version, id: request.id, outputs, order }),
+        encodeInferResponse({
+          modelName: name,
+          modelVersion: version.version,
+          id: request.id,
+          outputs,
+          order,
+        }),
       );
       await this.meter(principal, version, at, false, computeMs, inputBytes, Buffer.byteLength(responseBody));
       return { body: responseBody, modelName: name, version: version.version, computeMs };

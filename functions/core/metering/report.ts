@@ -30,7 +30,10 @@ export function dayOf(at: Date): string {
 export function parseMonth(value: string | undefined, now: Date = new Date()): string {
   if (value === undefined || value === '') return monthOf(now);
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) {
-    throw new BadRequestError('invalid_month', `"month" must be a month as YYYY-MM, got "${value.slice(0, 40)}"`);
+    throw new BadRequestError(
+      'invalid_month',
+      `"month" must be a month as YYYY-MM, got "${value.slice(0, 40)}"`,
+    );
   }
   return value;
 }

@@ -51,7 +51,10 @@ export class ModelResolver {
     const versionNumber = await this.versionNumber(name, versionOrAlias);
     const version = await this.getVersion(name, versionNumber);
     if (version === undefined) {
-      throw new NotFoundError('version_not_found', `Model "${name}" has no version "${versionOrAlias ?? ''}"`);
+      throw new NotFoundError(
+        'version_not_found',
+        `Model "${name}" has no version "${versionOrAlias ?? ''}"`,
+      );
     }
     return { model, version };
   }
@@ -59,7 +62,9 @@ export class ModelResolver {
   /** Every model the principal may see, with its aliases. */
   public async listVisible(principal: Principal): Promise<{ model: Model; aliases: Alias[] }[]> {
     const models = (await this.store.listModels()).filter((model) => canSee(principal, model));
-    return Promise.all(models.map(async (model) => ({ model, aliases: await this.store.listAliases(model.name) })));
+    return Promise.all(
+      models.map(async (model) => ({ model, aliases: await this.store.listAliases(model.name) })),
+    );
   }
 
   private async versionNumber(name: string, versionOrAlias: string | undefined): Promise<string> {
@@ -71,7 +76,10 @@ export class ModelResolver {
     if (alias === undefined) {
       throw versionOrAlias === undefined
         ? new NotFoundError('model_not_published', `Model "${name}" has no "${DEFAULT_ALIAS}" version yet`)
-        : new NotFoundError('version_not_found', `Model "${name}" has no version or alias "${versionOrAlias}"`);
+        : new NotFoundError(
+            'version_not_found',
+            `Model "${name}" has no version or alias "${versionOrAlias}"`,
+          );
     }
     return alias.version;
   }

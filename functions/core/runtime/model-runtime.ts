@@ -13,7 +13,10 @@ export interface LoadedModel {
    * Runs the model. `outputNames` selects outputs (all when omitted).
    * Throws `InfergateError` 400 for inputs the runtime rejects.
    */
-  run(feeds: Readonly<Record<string, Tensor>>, outputNames?: readonly string[]): Promise<Record<string, Tensor>>;
+  run(
+    feeds: Readonly<Record<string, Tensor>>,
+    outputNames?: readonly string[],
+  ): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
 }
 
