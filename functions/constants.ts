@@ -34,7 +34,11 @@ export const ENV = {
 export const SERVICE = {
   inference: 'infergate-inference',
   admin: 'infergate-admin',
+  bootstrap: 'infergate-bootstrap',
 } as const;
+
+/** CloudWatch namespace of the platform's EMF metrics (the dashboard and alarms read it). */
+export const METRICS_NAMESPACE = 'Infergate';
 
 /** Lambda's synchronous payload limit; API Gateway rejects larger bodies too. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;

@@ -1,10 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { METRICS_NAMESPACE } from '../constants';
 import type { InferenceMetrics } from '../inference/app';
 
-/** Powertools metrics namespace of the platform (the dashboard reads it). */
-export const METRICS_NAMESPACE = 'Infergate';
 
 /**
  * Powertools logger, metrics and tracer for one function. The tracer switches itself
