@@ -1,3 +1,6 @@
+// The SDK is pinned by the lockfile; its notice about future Node 22 releases is noise in tests.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

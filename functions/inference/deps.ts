@@ -4,10 +4,10 @@ import { S3ArtifactStore } from '../adapters/s3';
 import type { Config } from '../config';
 import { SERVICE } from '../constants';
 import { Authenticator } from '../core/auth/authenticator';
-import { InferenceService, type ModelSessions } from '../core/inference/inference-service';
+import { InferenceService } from '../core/inference/inference-service';
+import { modelSessions } from '../core/inference/model-sessions';
 import { ModelResolver } from '../core/registry/model-resolver';
 import { SessionCache } from '../core/runtime/session-cache';
-import type { ArtifactStore } from '../core/artifacts';
 import { createAwsClients } from '../shared/aws-clients';
 import { createObservability, emfInferenceMetrics } from '../shared/observability';
 import { PLATFORM_VERSION } from '../shared/version';
@@ -41,16 +41,9 @@ export async function createInferenceDeps(config: Config): Promise<InferenceAppD
     inference: new InferenceService({
       resolver,
       usage,
-      sessions: sessionsOver(cache, artifacts),
+      sessions: modelSessions(cache, artifacts),
       onUsageLost: (event, error) => logger.error('Usage record lost', { usage: event, error }),
     }),
     version: PLATFORM_VERSION,
-  };
-}
-
-/** Models by artifact, loaded from the artifact store through the session cache. */
-export function sessionsOver(cache: SessionCache, artifacts: ArtifactStore): ModelSessions {
-  return {
-    withModel: (artifact, fn) => cache.use(artifact.sha256, () => artifacts.get(artifact.key), fn),
   };
 }

@@ -13,7 +13,7 @@ export function createAwsClients(config: Config) {
   const dynamodb = new DynamoDBClient({
     endpoint: config.dynamodbEndpoint,
     maxAttempts: 4,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   });
   const s3 = new S3Client({
     endpoint: config.s3Endpoint,

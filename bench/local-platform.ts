@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** A local platform started as `npm start` runs it, in its own process and state folder. */
+export interface RunningPlatform {
+  readonly url: string;
+  readonly adminKey: string;
+  readonly demoKey: string;
+  readonly demoModel: string;
+  readonly pid: number;
+  /** Milliseconds from spawning the process to the ready line. */
+  readonly readyMs: number;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.join(__dirname, '..');
+
+export async function startPlatformProcess(): Promise<RunningPlatform> {
+  const home = await mkdtemp(path.join(tmpdir(), 'infergate-bench-'));
+  const started = performance.now();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'local', 'main.ts'), '--port', '0'],
+    { cwd: ROOT, env: { ...process.env, INFERGATE_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Infergate is running at')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the platform exited with ${code}:\n${output}`)));
+  });
+  const readyMs = performance.now() - started;
+  const state = JSON.parse(await readFile(path.join(home, 'local.json'), 'utf8')) as Omit<
+    RunningPlatform,
+    'stop' | 'pid' | 'readyMs'
+  >;
+  return {
+    ...state,
+    pid: child.pid ?? -1,
+    readyMs,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../../functions/config';
+import { OPERATOR_TENANT_ID } from '../../functions/constants';
+import {
+  createDocumentClient,
+  DynamoRegistryStore,
+  DynamoUsageStore,
+} from '../../functions/adapters/dynamodb';
+import { S3ArtifactStore } from '../../functions/adapters/s3';
+import { createAdminApp } from '../../functions/admin/app';
+import { createAdminDeps } from '../../functions/admin/deps';
+import { AdminService } from '../../functions/core/admin/admin-service';
+import { readOnnxSchema } from '../../functions/core/runtime/onnx-schema';
+import { createInferenceApp } from '../../functions/inference/app';
+import { createInferenceDeps } from '../../functions/inference/deps';
+import { toLambdaHandler } from '../../functions/http/lambda-adapter';
+import { ROUTES } from '../../functions/routes';
+import { startApiGatewayServer } from '../../local/apigw-server';
+import { InfergateClient } from '../../client';
+import { LOCAL_AWS, startDynalite, type LocalDynamo } from './dynalite';
+import { LOCAL_S3, startS3rver } from './s3rver';
+
+/** A running platform for HTTP tests: the real handlers behind the local API Gateway server. */
+export interface TestPlatform {
+  readonly url: string;
+  readonly adminKey: string;
+  readonly admin: InfergateClient;
+  readonly dynamo: LocalDynamo;
+  readonly registry: DynamoRegistryStore;
+  client(apiKey: string): InfergateClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts dynalite, s3rver and both functions' handlers (built with their production
+ * wiring) behind the local API Gateway server on a free port, and creates an admin key.
+ */
+export async function startTestPlatform(overrides: Partial<Config> = {}): Promise<TestPlatform> {
+  process.env.AWS_REGION = LOCAL_AWS.region;
+  // s3rver knows one access key; dynalite accepts any.
+  process.env.AWS_ACCESS_KEY_ID = LOCAL_S3.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_S3.credentials.secretAccessKey;
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = process.env.POWERTOOLS_LOG_LEVEL ?? 'CRITICAL';
+
+  const dynamo = await startDynalite();
+  const s3 = await startS3rver();
+  const config: Config = {
+    stage: 'test',
+    tableName: dynamo.tableName,
+    artifactBucket: s3.bucket,
+    dynamodbEndpoint: dynamo.endpoint,
+    s3Endpoint: s3.endpoint,
+    keyCacheTtlSeconds: 0,
+    sessionCacheBytes: 256 * 1024 * 1024,
+    ortNumThreads: 1,
+    uploadUrlTtlSeconds: 900,
+    ...overrides,
+  };
+  const inference = toLambdaHandler(createInferenceApp(await createInferenceDeps(config)));
+  const adminHandler = toLambdaHandler(createAdminApp(createAdminDeps(config)));
+  const server = await startApiGatewayServer({
+    port: 0,
+    routes: ROUTES,
+    handlers: { inference, admin: adminHandler },
+    defaultFunction: 'inference',
+  });
+
+  const documentClient = createDocumentClient({ client: dynamo.client });
+  const registry = new DynamoRegistryStore({ tableName: dynamo.tableName, client: documentClient });
+  const bootstrap = new AdminService({
+    store: registry,
+    usage: new DynamoUsageStore({ tableName: dynamo.tableName, client: documentClient }),
+    artifacts: new S3ArtifactStore({
+      bucket: s3.bucket,
+      client: new S3Client({ ...LOCAL_S3, endpoint: s3.endpoint, forcePathStyle: true }),
+    }),
+    readSchema: readOnnxSchema,
+    uploadUrlTtlSeconds: 900,
+  });
+  const created = await bootstrap.createKey({ tenantId: OPERATOR_TENANT_ID, scopes: ['admin'] });
+  const client = (apiKey: string) => new InfergateClient({ url: server.url, apiKey });
+
+  return {
+    url: server.url,
+    adminKey: created.key,
+    admin: client(created.key),
+    dynamo,
+    registry,
+    client,
+    async stop() {
+      await server.close();
+      await Promise.all([dynamo.stop(), s3.stop()]);
+    },
+  };
+}
