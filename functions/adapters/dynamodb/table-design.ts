@@ -4,7 +4,7 @@
  * table in AWS and the embedded one cannot drift apart.
  *
  * Every key attribute is a string. Item layouts (which prefixes go into which key) are
- * described in `docs/table-design.md` and implemented by the stores in this folder.
+ * described in `docs/architecture.md` (Table design and access patterns) and implemented by the stores in this folder.
  *
  * @example
  * // CDK
