@@ -3,7 +3,7 @@
  * Ratios are what to compare: the machines are shared and noisy.
  */
 import autocannon from 'autocannon';
-import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -148,7 +148,8 @@ async function main(): Promise<void> {
 }
 
 function packageVersion(name: string): string {
-  return execSync(`node -p "require('${name}/package.json').version"`, { cwd: ROOT }).toString().trim();
+  const manifest: unknown = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
+  return typeof manifest === 'object' && manifest !== null && 'version' in manifest ? String(manifest.version) : '?';
 }
 
 main().catch((error: unknown) => {
