@@ -1,0 +1,180 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ENV } from '../functions/constants';
+import { ROUTES } from '../functions/routes';
+import {
+  createDocumentClient,
+  createTable,
+  DynamoRegistryStore,
+  DynamoUsageStore,
+} from '../functions/adapters/dynamodb';
+import { S3ArtifactStore } from '../functions/adapters/s3';
+import { startApiGatewayServer } from './apigw-server';
+import { startLocalArtifactStore, startLocalDynamo } from './services';
+import { seedLocalPlatform } from './seed';
+import { localStateFile, readLocalState, type LocalState } from './state';
+
+/**
+ * `npm start`: the whole platform on one machine. The same Lambda handlers that deploy
+ * to AWS run behind a local API Gateway (payload 2.0) server, against dynalite (DynamoDB)
+ * and s3rver (S3) reached through the real AWS SDK. Only configuration differs.
+ */
+const TABLE_NAME = 'infergate';
+const BUCKET = 'infergate-artifacts';
+
+interface Options {
+  readonly port: number;
+  readonly host: string;
+  readonly inMemory: boolean;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('a port from 0 to 65535');
+  return port;
+}
+
+async function main(): Promise<void> {
+  const program = new Command('infergate-local')
+    .description('Run the Infergate platform locally')
+    .option(
+      '--port <port>',
+      'port to listen on (0 picks a free one)',
+      parsePort,
+      parsePort(process.env.INFERGATE_PORT ?? '8080'),
+    )
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--in-memory', 'keep no state: a throwaway run', false)
+    .parse();
+  const options = program.opts<Options>();
+  const started = performance.now();
+  // The platform pins its SDK with the lockfile; the Node 22 notice is for upgrades, not this run.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+  const home = options.inMemory
+    ? await mkdtemp(path.join(tmpdir(), 'infergate-'))
+    : path.resolve(process.env.INFERGATE_HOME ?? '.infergate');
+  await mkdir(home, { recursive: true });
+
+  const dynamo = await startLocalDynamo({ dir: options.inMemory ? undefined : path.join(home, 'dynamodb') });
+  const s3 = await startLocalArtifactStore({ dir: path.join(home, 'artifacts'), bucket: BUCKET });
+
+  // Configuration, exactly as the CDK app sets it in AWS, with endpoint overrides.
+  const env: Record<string, string> = {
+    [ENV.STAGE]: 'local',
+    [ENV.TABLE_NAME]: TABLE_NAME,
+    [ENV.ARTIFACT_BUCKET]: BUCKET,
+    [ENV.DYNAMODB_ENDPOINT]: dynamo.endpoint,
+    [ENV.S3_ENDPOINT]: s3.endpoint,
+    [ENV.KEY_CACHE_TTL_SECONDS]: process.env[ENV.KEY_CACHE_TTL_SECONDS] ?? '0',
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    // dynalite accepts any credentials; s3rver knows one access key.
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  };
+  Object.assign(process.env, env);
+
+  const dynamodbClient = new DynamoDBClient({ endpoint: dynamo.endpoint });
+  await createTable(dynamodbClient, TABLE_NAME);
+
+  // Imported only now: the handlers read their configuration at load, like a cold start.
+  const [{ handler: inference }, { handler: admin }] = await Promise.all([
+    import('../functions/inference/handler'),
+    import('../functions/admin/handler'),
+  ]);
+  const server = await startApiGatewayServer({
+    port: options.port,
+    host: options.host,
+    routes: ROUTES,
+    handlers: { inference, admin },
+    defaultFunction: 'inference',
+  });
+
+  const stateFile = localStateFile(home);
+  let state = await readLocalState(stateFile);
+  let fresh = false;
+  if (state === undefined) {
+    const documentClient = createDocumentClient({ client: dynamodbClient });
+    const seed = await seedLocalPlatform({
+      url: server.url,
+      store: new DynamoRegistryStore({ tableName: TABLE_NAME, client: documentClient }),
+      usage: new DynamoUsageStore({ tableName: TABLE_NAME, client: documentClient }),
+      artifacts: new S3ArtifactStore({
+        bucket: BUCKET,
+        client: new S3Client({ endpoint: s3.endpoint, forcePathStyle: true }),
+      }),
+    });
+    state = { url: server.url, adminKey: seed.adminKey, demoKey: seed.demoKey, demoModel: seed.demoModel };
+    fresh = true;
+  } else {
+    state = { ...state, url: server.url };
+  }
+  await writeFile(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  await chmod(stateFile, 0o600);
+  printBanner(state, fresh, stateFile, options.inMemory, performance.now() - started);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping...\n`);
+    await server.close();
+    await Promise.all([dynamo.close(), s3.close()]);
+    if (options.inMemory) await rm(home, { recursive: true, force: true });
+    process.stdout.write('stopped; state kept.\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function printBanner(
+  state: LocalState,
+  fresh: boolean,
+  stateFile: string,
+  inMemory: boolean,
+  ms: number,
+): void {
+  const lines = [
+    '',
+    `Infergate is running at ${state.url} (ready in ${(ms / 1000).toFixed(1)} s)`,
+    inMemory ? '  state: in memory (gone when this process stops)' : `  state: ${path.dirname(stateFile)}`,
+  ];
+  if (fresh) {
+    lines.push(
+      '',
+      'First start: keys are shown this once (and kept for scripts in a 0600 file):',
+      `  admin key: ${state.adminKey}`,
+      `  demo key:  ${state.demoKey}`,
+    );
+  } else {
+    lines.push(`  keys: in ${stateFile}`);
+  }
+  lines.push(
+    '',
+    `Try the demo model "${state.demoModel}":`,
+    `  curl -s ${state.url}/v2/models/${state.demoModel} -H "Authorization: Bearer $(node -p "require('${stateFile}').demoKey")"`,
+    '',
+    `  curl -s ${state.url}/v2/models/${state.demoModel}/infer \\`,
+    `    -H "Authorization: Bearer $(node -p "require('${stateFile}').demoKey")" -H 'content-type: application/json' \\`,
+    `    -d "$(node -e "console.log(JSON.stringify({inputs:[{name:'x',shape:[1,3,48,192],datatype:'FP32',data:new Array(3*48*192).fill(0.5)}]}))")"`,
+    '',
+    'CLI: npx infergate --help    Stop: Ctrl-C',
+    '',
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `infergate: could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});
