@@ -10,6 +10,7 @@ import {
 } from './apigw-event';
 import { toHttpResponse, type HttpResponse } from './apigw-response';
 import { LocalPlatformError } from './errors';
+import { ConcurrencyLimit } from './concurrency-limit';
 import { createLambdaContext, newLogStreamName } from './lambda-context';
 import { RouteTable } from './route-matcher';
 
@@ -36,6 +37,11 @@ export interface LocalFunctionConfig {
   readonly timeoutMs?: number;
   /** @default 1024 */
   readonly memoryLimitInMB?: number;
+  /**
+   * Invocations running at once; further requests wait (Lambda's concurrency limit).
+   * @default 32
+   */
+  readonly maxConcurrency?: number;
 }
 
 export interface ApiGatewayServerOptions {
@@ -81,6 +87,7 @@ export interface ApiGatewayServer {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_CONCURRENCY = 32;
 /** How long a refused upload may go on sending (discarded) so that its client reads the 413. */
 const LINGER_MS = 1_000;
 const CLOSE_GRACE_MS = 10_000;
@@ -133,6 +140,16 @@ export async function startApiGatewayServer(options: ApiGatewayServerOptions): P
     options.routes.map((route) => ({ method: route.method, path: route.path, target: route.fn })),
     options.defaultFunction,
   );
+  // Like Lambda's concurrency limit: a burst queues here rather than in the functions' clients.
+  const limits = new Map<FunctionName, ConcurrencyLimit>();
+  const limitOf = (fn: FunctionName): ConcurrencyLimit => {
+    let limit = limits.get(fn);
+    if (limit === undefined) {
+      limit = new ConcurrencyLimit(options.functions?.[fn]?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
+      limits.set(fn, limit);
+    }
+    return limit;
+  };
   let closing = false;
   let port = options.port;
   // One execution environment per function: its log stream stays while the server runs.
@@ -201,7 +218,13 @@ export async function startApiGatewayServer(options: ApiGatewayServerOptions): P
       accountId,
       logStreamName: logStreamOf(fn),
     });
-    const invocation = await invoke(options.handlers[fn], event, context, timeoutMs);
+    const release = await limitOf(fn).acquire();
+    let invocation: Invocation;
+    try {
+      invocation = await invoke(options.handlers[fn], event, context, timeoutMs);
+    } finally {
+      release();
+    }
     const attributes = {
       requestId,
       awsRequestId: context.awsRequestId,
