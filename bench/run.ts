@@ -148,8 +148,12 @@ async function main(): Promise<void> {
 }
 
 function packageVersion(name: string): string {
-  const manifest: unknown = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
-  return typeof manifest === 'object' && manifest !== null && 'version' in manifest ? String(manifest.version) : '?';
+  const manifest: unknown = JSON.parse(
+    readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8'),
+  );
+  return typeof manifest === 'object' && manifest !== null && 'version' in manifest
+    ? String(manifest.version)
+    : '?';
 }
 
 main().catch((error: unknown) => {

@@ -4,7 +4,6 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { METRICS_NAMESPACE } from '../constants';
 import type { InferenceMetrics } from '../inference/app';
 
-
 /**
  * Powertools logger, metrics and tracer for one function. The tracer switches itself
  * off outside Lambda; `POWERTOOLS_METRICS_DISABLED` and `POWERTOOLS_LOG_LEVEL` tune the
