@@ -112,17 +112,26 @@ export function createGraphProto(spec: GraphSpec): onnx.GraphProto {
     name: spec.name ?? 'graph',
     input: spec.inputs.map(createValueInfo),
     output: spec.outputs.map(createValueInfo),
-    node: spec.nodes.map((node, index) =>
-      onnx.NodeProto.create({
-        opType: node.op,
-        name: node.name ?? `${node.op}_${index}`,
-        domain: node.domain ?? '',
-        input: [...node.inputs],
-        output: [...node.outputs],
-        attribute: Object.entries(node.attributes ?? {}).map(([name, value]) => createAttribute(name, value)),
-      }),
-    ),
+    node: spec.nodes.map((node, index) => createNodeProto(node, `${node.op}_${index}`)),
     initializer: (spec.initializers ?? []).map((init) => createTensorProto(init.name, init.tensor)),
+  });
+}
+
+/**
+ * Builds a `NodeProto`, for passes that edit a decoded model.
+ *
+ * @param defaultName - the node's name when `node.name` is not given
+ * @example
+ * const node = createNodeProto({ op: 'Relu', inputs: ['x'], outputs: ['y'] }, 'relu_0');
+ */
+export function createNodeProto(node: NodeSpec, defaultName: string = node.op): onnx.NodeProto {
+  return onnx.NodeProto.create({
+    opType: node.op,
+    name: node.name ?? defaultName,
+    domain: node.domain ?? '',
+    input: [...node.inputs],
+    output: [...node.outputs],
+    attribute: Object.entries(node.attributes ?? {}).map(([name, value]) => createAttribute(name, value)),
   });
 }
 
@@ -159,7 +168,8 @@ export function createTensorProto(name: string, tensor: Tensor): onnx.TensorProt
   });
 }
 
-function createAttribute(name: string, value: AttributeValue): onnx.AttributeProto {
+/** Builds an `AttributeProto` of a node from its tagged value. */
+export function createAttribute(name: string, value: AttributeValue): onnx.AttributeProto {
   const { AttributeType } = onnx.AttributeProto;
   if ('int' in value) return onnx.AttributeProto.create({ name, type: AttributeType.INT, i: value.int });
   if ('float' in value)
