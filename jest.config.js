@@ -6,6 +6,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The 60 s load run has its own script (npm run test:load), called by .ci/run after npm test.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/load/'],
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },

@@ -12,13 +12,15 @@ import type { Config } from '../config';
 export function createAwsClients(config: Config) {
   const dynamodb = new DynamoDBClient({
     endpoint: config.dynamodbEndpoint,
-    maxAttempts: 4,
-    requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+    // Worst case about 3 x (1 s + 3 s) plus backoff: a hung table fails closed (503) well
+    // within the function's 28 s timeout.
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   });
   const s3 = new S3Client({
     endpoint: config.s3Endpoint,
     forcePathStyle: config.s3Endpoint !== undefined,
-    maxAttempts: 3,
+    maxAttempts: 2,
     requestHandler: { connectionTimeout: 2_000, requestTimeout: 20_000, throwOnRequestTimeout: true },
   });
   return { dynamodb, s3 };

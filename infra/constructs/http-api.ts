@@ -52,7 +52,7 @@ export class PlatformHttpApi extends Construct {
       const existing = integrations.get(name);
       if (existing !== undefined) return existing;
       const created = new HttpLambdaIntegration(`${capitalize(name)}Integration`, props.functions[name], {
-        // One invoke permission for the whole API instead of one per route (26 routes).
+        // One invoke permission for the whole API instead of one per route.
         scopePermissionToRoute: false,
       });
       integrations.set(name, created);
