@@ -3,10 +3,13 @@ import packageJson from '../package.json';
 import { registerKeyCreate } from './commands/key-create';
 import { registerKeyList } from './commands/key-list';
 import { registerKeyRevoke } from './commands/key-revoke';
+import { registerKeyRotate } from './commands/key-rotate';
 import { registerModelList } from './commands/model-list';
 import { registerModelPublish } from './commands/model-publish';
 import { registerModelRegister } from './commands/model-register';
 import { registerModelShow } from './commands/model-show';
+import { registerModelQuantize } from './commands/model-quantize';
+import { registerModelTrain } from './commands/model-train';
 import { registerTenantCreate } from './commands/tenant-create';
 import { registerTenantList } from './commands/tenant-list';
 import { registerUsageShow } from './commands/usage-show';
@@ -47,12 +50,15 @@ export function buildProgram(io: CliIo): Command {
   registerKeyCreate(key, context);
   registerKeyList(key, context);
   registerKeyRevoke(key, context);
+  registerKeyRotate(key, context);
 
   const model = program.command('model').description('register, publish and inspect models');
   registerModelRegister(model, context);
   registerModelPublish(model, context);
   registerModelList(model, context);
   registerModelShow(model, context);
+  registerModelTrain(model, context);
+  registerModelQuantize(model, context);
 
   const usage = program.command('usage').description('metered usage');
   registerUsageShow(usage, context);

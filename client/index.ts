@@ -33,6 +33,8 @@ export type {
   CreateUploadRequest,
   CreateVersionRequest,
   CreatedKey,
+  RotateKeyRequest,
+  RotatedKey,
   UploadTicket,
 } from '../functions/api/schemas';
 export type {

@@ -5,6 +5,8 @@ import type {
   CreateUploadRequest,
   CreateVersionRequest,
   CreatedKey,
+  RotateKeyRequest,
+  RotatedKey,
   UploadTicket,
 } from '../functions/api/schemas';
 import type {
@@ -124,6 +126,19 @@ export class InfergateClient {
   /** `POST /admin/keys/{keyId}/revoke` */
   public revokeKey(keyId: string): Promise<KeySummary> {
     return this.call('POST', `/admin/keys/${segment(keyId)}/revoke`);
+  }
+
+  /**
+   * `POST /admin/keys/{keyId}/rotate`: a new key of the same tenant, scopes and name (shown
+   * once); the old key keeps working for `overlapSeconds` (default 3600), never longer than
+   * it would have.
+   *
+   * @example
+   * const rotated = await admin.rotateKey(keyId, { overlapSeconds: 600 });
+   * console.log(rotated.key, 'replaces', rotated.replaced.keyId, 'until', rotated.replaced.expiresAt);
+   */
+  public rotateKey(keyId: string, request: RotateKeyRequest = {}): Promise<RotatedKey> {
+    return this.call('POST', `/admin/keys/${segment(keyId)}/rotate`, { body: request });
   }
 
   // Control plane: models.

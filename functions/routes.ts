@@ -34,6 +34,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/admin/keys', fn: 'admin' },
   { method: 'GET', path: '/admin/keys', fn: 'admin' },
   { method: 'POST', path: '/admin/keys/{keyId}/revoke', fn: 'admin' },
+  { method: 'POST', path: '/admin/keys/{keyId}/rotate', fn: 'admin' },
   { method: 'POST', path: '/admin/uploads', fn: 'admin' },
   { method: 'POST', path: '/admin/models', fn: 'admin' },
   { method: 'GET', path: '/admin/models', fn: 'admin' },

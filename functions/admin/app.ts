@@ -11,6 +11,7 @@ import {
   createUploadSchema,
   createVersionSchema,
   putAliasSchema,
+  rotateKeySchema,
 } from '../api/schemas';
 import type { KeyList, ModelList, TenantList, VersionList } from '../api/views';
 import type { AppEnv } from '../http/app-env';
@@ -18,6 +19,7 @@ import { authorize } from '../http/auth';
 import { createApp } from '../http/create-app';
 import { readJsonBody } from '../http/json-body';
 import type { AppLogger } from '../http/logger';
+import { readQuery } from '../http/query';
 import { parseWith } from '../http/validate';
 
 export interface AdminAppDeps {
@@ -49,7 +51,11 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AppEnv> {
   });
   app.get('/admin/tenants/:tenantId', async (c) => {
     await asAdmin(c);
-    return c.json(await admin.getTenant(c.req.param('tenantId')));
+    const tenantId = c.req.param('tenantId');
+    if (!isTenantId(tenantId)) {
+      throw new NotFoundError('tenant_not_found', `Tenant "${tenantId.slice(0, 64)}" was not found`);
+    }
+    return c.json(await admin.getTenant(tenantId));
   });
 
   app.post('/admin/keys', async (c) => {
@@ -58,16 +64,27 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AppEnv> {
   });
   app.get('/admin/keys', async (c) => {
     await asAdmin(c);
-    const tenantId = c.req.query('tenantId');
-    if (tenantId === undefined || tenantId === '') {
-      throw new BadRequestError('invalid_request', 'Pass the tenant whose keys to list as ?tenantId=<id>');
+    const { tenantId } = readQuery(c, ['tenantId']);
+    if (tenantId === undefined || !isTenantId(tenantId)) {
+      throw new BadRequestError(
+        'invalid_request',
+        'Pass the tenant whose keys to list as ?tenantId=<id> (1 to 64 characters)',
+      );
     }
     const result: KeyList = { keys: await admin.listKeys(tenantId) };
     return c.json(result);
   });
   app.post('/admin/keys/:keyId/revoke', async (c) => {
     await asAdmin(c);
-    return c.json(await admin.revokeKey(c.req.param('keyId')));
+    return c.json(await admin.revokeKey(keyIdParam(c)));
+  });
+  app.post('/admin/keys/:keyId/rotate', async (c) => {
+    await asAdmin(c);
+    const keyId = keyIdParam(c);
+    // The body is optional: an empty one takes every default.
+    const empty = (await c.req.arrayBuffer()).byteLength === 0;
+    const request = parseWith(rotateKeySchema, empty ? {} : (await readJsonBody(c)).value);
+    return c.json(await admin.rotateKey(keyId, request), 201);
   });
 
   app.post('/admin/uploads', async (c) => {
@@ -116,13 +133,28 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AppEnv> {
 
   app.get('/admin/usage', async (c) => {
     await asAdmin(c);
-    const tenantId = c.req.query('tenantId');
-    return c.json(
-      await admin.usage(parseMonth(c.req.query('month')), tenantId === '' ? undefined : tenantId),
-    );
+    const { month, tenantId } = readQuery(c, ['month', 'tenantId']);
+    if (tenantId !== undefined && tenantId !== '' && !isTenantId(tenantId)) {
+      throw new BadRequestError('invalid_request', '"tenantId" must be 1 to 64 characters');
+    }
+    return c.json(await admin.usage(parseMonth(month), tenantId === '' ? undefined : tenantId));
   });
 
   return app;
+}
+
+/** Tenant ids are at most 64 characters (`createKeySchema`); longer ones cannot exist. */
+function isTenantId(value: string): boolean {
+  return value.length >= 1 && value.length <= 64;
+}
+
+/** Key ids are 16 hex digits; anything else is a key that does not exist. */
+function keyIdParam(c: Context<AppEnv>): string {
+  const raw = c.req.param('keyId') ?? '';
+  if (!/^[0-9a-f]{16}$/.test(raw)) {
+    throw new NotFoundError('key_not_found', `Key "${raw.slice(0, 64)}" was not found`);
+  }
+  return raw;
 }
 
 function modelName(c: Context<AppEnv>): string {

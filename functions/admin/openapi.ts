@@ -7,6 +7,7 @@ import {
   createUploadSchema,
   createVersionSchema,
   putAliasSchema,
+  rotateKeySchema,
 } from '../api/schemas';
 import { DATATYPES } from '../core/tensors/datatypes';
 import { SCOPES, TIERS } from '../core/registry/types';
@@ -100,6 +101,25 @@ const schemas: Record<string, Schema> = {
     },
     ['key', 'keyId', 'tenantId', 'scopes', 'createdAt'],
   ),
+  RotatedKey: obj(
+    {
+      key: { type: 'string', description: 'Shown once; only its SHA-256 is stored.' },
+      keyId: str,
+      tenantId: str,
+      scopes: arr(str),
+      createdAt: str,
+      expiresAt: str,
+      name: str,
+      replaced: obj(
+        {
+          keyId: str,
+          expiresAt: { type: 'string', description: 'When the replaced key stops working.' },
+        },
+        ['keyId', 'expiresAt'],
+      ),
+    },
+    ['key', 'keyId', 'tenantId', 'scopes', 'createdAt', 'replaced'],
+  ),
   UploadTicket: obj({ uploadId: str, url: str, method: { const: 'PUT' }, expiresAt: str }),
   Model: obj(
     {
@@ -148,6 +168,7 @@ const schemas: Record<string, Schema> = {
   ),
   CreateTenant: fromZod(createTenantSchema),
   CreateKey: fromZod(createKeySchema),
+  RotateKey: fromZod(rotateKeySchema),
   CreateUpload: fromZod(createUploadSchema),
   CreateModel: fromZod(createModelSchema),
   CreateVersion: fromZod(createVersionSchema),
@@ -253,6 +274,13 @@ const OPERATIONS: Record<string, Operation> = {
     query: [{ name: 'tenantId', required: true, description: 'The tenant' }],
   },
   'POST /admin/keys/{keyId}/revoke': { summary: 'Revoke a key', scope: 'admin', response: ref('Key') },
+  'POST /admin/keys/{keyId}/rotate': {
+    summary: 'Replace a key (the new one is shown once); the old one keeps working for the overlap',
+    scope: 'admin',
+    body: 'RotateKey',
+    response: ref('RotatedKey'),
+    status: '201',
+  },
   'POST /admin/uploads': {
     summary: 'Get a URL to PUT a model file to',
     scope: 'admin',
@@ -348,7 +376,7 @@ function operationOf(route: RouteSpec): Schema {
       ? {}
       : {
           requestBody: {
-            required: op.body !== 'CreateUpload',
+            required: op.body !== 'CreateUpload' && op.body !== 'RotateKey',
             content: { 'application/json': { schema: ref(op.body) } },
           },
         }),

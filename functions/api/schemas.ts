@@ -31,6 +31,24 @@ export const createKeySchema = z.strictObject({
 });
 export type CreateKeyRequest = z.infer<typeof createKeySchema>;
 
+/** The longest overlap of a rotation: the old key works at most this long after it. */
+export const MAX_ROTATION_OVERLAP_SECONDS = 30 * 24 * 3600;
+/** How long the old key keeps working after a rotation unless the request says otherwise. */
+export const DEFAULT_ROTATION_OVERLAP_SECONDS = 3600;
+
+export const rotateKeySchema = z.strictObject({
+  /** How long the old key keeps working, in seconds (never longer than it would have). */
+  overlapSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_ROTATION_OVERLAP_SECONDS)
+    .default(DEFAULT_ROTATION_OVERLAP_SECONDS),
+  /** ISO 8601 date-time when the new key stops working; by default it does not expire. */
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type RotateKeyRequest = z.input<typeof rotateKeySchema>;
+
 export const createUploadSchema = z.strictObject({
   /** Size the client will upload, checked against the artifact limit. */
   size: z.number().int().positive().optional(),
@@ -67,6 +85,13 @@ export interface CreatedKey {
   readonly scopes: readonly string[];
   readonly createdAt: string;
   readonly expiresAt?: string;
+}
+
+/** Response of `POST /admin/keys/{keyId}/rotate`: the new key, shown this once. */
+export interface RotatedKey extends CreatedKey {
+  readonly name?: string;
+  /** The key it replaces, and the instant that key stops working. */
+  readonly replaced: { readonly keyId: string; readonly expiresAt: string };
 }
 
 /** Response of `POST /admin/uploads`. */

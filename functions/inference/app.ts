@@ -12,6 +12,7 @@ import { authorize } from '../http/auth';
 import { createApp } from '../http/create-app';
 import { readJsonBody } from '../http/json-body';
 import type { AppLogger } from '../http/logger';
+import { readQuery } from '../http/query';
 
 /** Per-model metrics of the data plane (Powertools EMF in Lambda). */
 export interface InferenceMetrics {
@@ -92,7 +93,7 @@ export function createInferenceApp(deps: InferenceAppDeps): Hono<AppEnv> {
 
   app.get('/v1/usage', async (c) => {
     const principal = await authorize(c, authenticator, 'usage:read');
-    const month = parseMonth(c.req.query('month'));
+    const month = parseMonth(readQuery(c, ['month']).month);
     const rows = await deps.usage.listTenantMonth(principal.tenantId, month);
     const body: UsageReport = { month, tenantId: principal.tenantId, rows, totals: totalsOf(rows) };
     return c.json(body);

@@ -35,6 +35,9 @@ const LISTING = TABLE_DESIGN.globalSecondaryIndexes.listing;
 const VERSION_PATTERN = /^[1-9][0-9]{0,9}$/;
 const VERSION_DIGITS = 10;
 
+/** `Date.toISOString()` output: fixed width, so that string order is time order. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Partitions of the listing GSI. */
 const listings = {
   tenants: 'TENANTS',
@@ -166,6 +169,35 @@ export class DynamoRegistryStore implements RegistryStore {
         throw error;
       }
     });
+  }
+
+  public async expireKey(keyId: string, at: string): Promise<ApiKeyRecord | undefined> {
+    if (!ISO_INSTANT.test(at) || Number.isNaN(Date.parse(at))) {
+      throw new RangeError(`at must be an instant as Date.toISOString() writes it, got "${at}"`);
+    }
+    const updated = await withDynamoErrors(async () => {
+      try {
+        const output = await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: itemKeys.apiKey(keyId),
+            UpdateExpression: 'SET #keyExpiresAt = :at',
+            // Instants in one fixed-width UTC format compare as strings: only ever earlier.
+            ConditionExpression:
+              'attribute_exists(#pk) AND (attribute_not_exists(#keyExpiresAt) OR #keyExpiresAt > :at)',
+            ExpressionAttributeNames: { '#keyExpiresAt': 'keyExpiresAt', '#pk': PK },
+            ExpressionAttributeValues: { ':at': at },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return output.Attributes === undefined ? undefined : toApiKey(output.Attributes);
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return null;
+        throw error;
+      }
+    });
+    // No such key, or it expires at `at` or earlier already: what is stored stands.
+    return updated === null ? this.getKey(keyId) : updated;
   }
 
   public async createModel(model: Model): Promise<void> {

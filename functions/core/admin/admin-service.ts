@@ -5,11 +5,12 @@ import type {
   CreateModelRequest,
   CreateTenantRequest,
   CreatedKey,
+  RotatedKey,
   UploadTicket,
 } from '../../api/schemas';
 import type { KeySummary, ModelDetail, UsageReport } from '../../api/views';
 import { artifactKey, uploadKey, type ArtifactStore } from '../artifacts';
-import { BadRequestError, InfergateError, NotFoundError } from '../errors';
+import { BadRequestError, ConflictError, InfergateError, NotFoundError } from '../errors';
 import { generateApiKey } from '../keys/api-key';
 import { totalsOf } from '../metering/report';
 import type { UsageStore } from '../metering/types';
@@ -91,31 +92,79 @@ export class AdminService {
       await this.getTenant(request.tenantId);
     }
     const now = this.now();
-    if (request.expiresAt !== undefined && Date.parse(request.expiresAt) <= now.getTime()) {
-      throw new BadRequestError(
-        'invalid_expiry',
-        `"expiresAt" must be in the future, got ${request.expiresAt}`,
-      );
-    }
-    const generated = generateApiKey();
-    const record: ApiKeyRecord = {
-      keyId: generated.keyId,
-      tenantId: request.tenantId,
-      hash: generated.hash,
-      scopes: [...new Set(scopes)],
-      createdAt: now.toISOString(),
-      expiresAt: request.expiresAt === undefined ? undefined : new Date(request.expiresAt).toISOString(),
-      name: request.name,
-    };
-    await this.options.store.createKey(record);
+    const { key, record } = await this.issueKey(
+      { tenantId: request.tenantId, scopes, name: request.name },
+      request.expiresAt,
+      now,
+    );
     return {
-      key: generated.key,
+      key,
       keyId: record.keyId,
       tenantId: record.tenantId,
       scopes: record.scopes,
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
     };
+  }
+
+  /**
+   * Replaces a key with a new one of the same tenant, scopes and name (the plaintext is in
+   * the result and nowhere else). The old key keeps working for `overlapSeconds`, or until
+   * it would have expired if that is sooner; a revoked or expired key cannot be rotated.
+   * The new key expires at `expiresAt`, or never.
+   */
+  public async rotateKey(
+    keyId: string,
+    request: { overlapSeconds: number; expiresAt?: string },
+  ): Promise<RotatedKey> {
+    const { store } = this.options;
+    const old = await store.getKey(keyId);
+    if (old === undefined) throw new NotFoundError('key_not_found', `Key "${keyId}" was not found`);
+    const now = this.now();
+    if (old.revokedAt !== undefined && Date.parse(old.revokedAt) <= now.getTime()) {
+      throw new ConflictError('key_inactive', `Key "${keyId}" is revoked: create a new key instead`);
+    }
+    if (old.expiresAt !== undefined && Date.parse(old.expiresAt) <= now.getTime()) {
+      throw new ConflictError('key_inactive', `Key "${keyId}" has expired: create a new key instead`);
+    }
+    // The new key first: if expiring the old one then fails, the tenant still has a working key.
+    const { key, record } = await this.issueKey(old, request.expiresAt, now);
+    const until = new Date(now.getTime() + request.overlapSeconds * 1000).toISOString();
+    const replaced = await store.expireKey(keyId, until);
+    if (replaced === undefined) throw new NotFoundError('key_not_found', `Key "${keyId}" was not found`);
+    return {
+      key,
+      keyId: record.keyId,
+      tenantId: record.tenantId,
+      scopes: record.scopes,
+      createdAt: record.createdAt,
+      expiresAt: record.expiresAt,
+      ...(record.name === undefined ? {} : { name: record.name }),
+      replaced: { keyId, expiresAt: replaced.expiresAt ?? until },
+    };
+  }
+
+  /** Generates and stores a key; `expiresAt` must be in the future. */
+  private async issueKey(
+    owner: Pick<ApiKeyRecord, 'tenantId' | 'scopes' | 'name'>,
+    expiresAt: string | undefined,
+    now: Date,
+  ): Promise<{ key: string; record: ApiKeyRecord }> {
+    if (expiresAt !== undefined && Date.parse(expiresAt) <= now.getTime()) {
+      throw new BadRequestError('invalid_expiry', `"expiresAt" must be in the future, got ${expiresAt}`);
+    }
+    const generated = generateApiKey();
+    const record: ApiKeyRecord = {
+      keyId: generated.keyId,
+      tenantId: owner.tenantId,
+      hash: generated.hash,
+      scopes: [...new Set(owner.scopes)],
+      createdAt: now.toISOString(),
+      expiresAt: expiresAt === undefined ? undefined : new Date(expiresAt).toISOString(),
+      name: owner.name,
+    };
+    await this.options.store.createKey(record);
+    return { key: generated.key, record };
   }
 
   public async listKeys(tenantId: string): Promise<KeySummary[]> {

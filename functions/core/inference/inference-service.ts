@@ -62,8 +62,36 @@ export class InferenceService {
     };
   }
 
+  /**
+   * Readiness of a version (OIP semantics: ready or not). A version is ready when its model
+   * is loaded, or loads now through the session cache; one that cannot be served (missing or
+   * corrupt artifact, a model the runtime refuses, another tier) is not ready: 503 with the
+   * code of the reason. Names that do not resolve are 404, as for every other route.
+   */
   public async ready(principal: Principal, name: string, versionOrAlias?: string): Promise<ModelVersion> {
     const { version } = await this.options.resolver.resolve(principal, name, versionOrAlias);
+    const notReady = (
+      code: string,
+      reason: string,
+      options?: ErrorOptions & { headers?: Record<string, string> },
+    ) =>
+      new InfergateError(
+        503,
+        code,
+        `Model "${name}" version ${version.version} is not ready: ${reason}`,
+        options,
+      );
+    if (version.tier !== 'lambda') {
+      throw notReady('tier_unavailable', `tier "${version.tier}" is not served by this deployment`);
+    }
+    try {
+      await this.options.sessions.withModel(version.artifact, async () => undefined);
+    } catch (error) {
+      if (error instanceof InfergateError && error.status >= 500) {
+        throw notReady(error.code, error.message, { cause: error, headers: { ...error.headers } });
+      }
+      throw error;
+    }
     return version;
   }
 

@@ -1,3 +1,4 @@
+import { NAME_PATTERN } from '../../api/schemas';
 import { NotFoundError } from '../errors';
 import { TtlCache } from '../cache/ttl-cache';
 import { isAdmin, type Principal } from '../auth/principal';
@@ -69,6 +70,14 @@ export class ModelResolver {
 
   private async versionNumber(name: string, versionOrAlias: string | undefined): Promise<string> {
     if (versionOrAlias !== undefined && /^[1-9][0-9]{0,8}$/.test(versionOrAlias)) return versionOrAlias;
+    if (versionOrAlias !== undefined && !NAME_PATTERN.test(versionOrAlias)) {
+      // Not a version number nor an alias name: it cannot exist, and is not looked up (a
+      // key that long or odd could be refused by the store).
+      throw new NotFoundError(
+        'version_not_found',
+        `Model "${name}" has no version or alias "${versionOrAlias.slice(0, 64)}"`,
+      );
+    }
     const aliasName = versionOrAlias ?? DEFAULT_ALIAS;
     const alias = await this.aliases.getOrLoad(`${name}\u0000${aliasName}`, () =>
       this.store.getAlias(name, aliasName),

@@ -15,6 +15,12 @@ export interface RegistryStore {
   listKeys(tenantId: string): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked at `at`; returns the updated record, or undefined if there is no such key. */
   revokeKey(keyId: string, at: string): Promise<ApiKeyRecord | undefined>;
+  /**
+   * Makes the key expire at `at` (an ISO instant as `Date.toISOString()` writes it) unless
+   * it expires earlier already: an expiry is brought forward, never extended. Returns the
+   * record as it is afterwards, or undefined if there is no such key.
+   */
+  expireKey(keyId: string, at: string): Promise<ApiKeyRecord | undefined>;
 
   createModel(model: Model): Promise<void>;
   getModel(name: string): Promise<Model | undefined>;

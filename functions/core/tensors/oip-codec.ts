@@ -38,7 +38,13 @@
 import { BadRequestError } from '../errors';
 import type { Datatype, TensorSpec } from './datatypes';
 import { elementCount, type Tensor } from './tensor';
-import { decodeTensorData, encodeTensorData, formatShape, type JsonTensorValue } from './tensor-json';
+import {
+  decodeTensorData,
+  describe as describeValue,
+  encodeTensorData,
+  formatShape,
+  type JsonTensorValue,
+} from './tensor-json';
 
 /**
  * Cap on the elements of one request, over all inputs. A 6 MB body holds about 3M
@@ -199,7 +205,7 @@ function checkShape(name: string, value: unknown, spec: TensorSpec): number[] {
     if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) {
       throw new BadRequestError(
         'shape_mismatch',
-        `input '${name}': shape[${d}] is ${JSON.stringify(dim) ?? 'missing'}, expected a non-negative integer`,
+        `input '${name}': shape[${d}] is ${describeValue(dim)}, expected a non-negative integer`,
       );
     }
     shape.push(dim);

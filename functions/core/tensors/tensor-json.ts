@@ -314,7 +314,12 @@ function formatPath(path: readonly number[]): string {
   return text;
 }
 
-function describe(value: unknown): string {
+/**
+ * A short description of a JSON value for error messages: never more than 40 characters,
+ * and arrays and objects only by kind (a deeply nested value would overflow the stack of
+ * `JSON.stringify`).
+ */
+export function describe(value: unknown): string {
   if (value === undefined) return 'missing';
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
