@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -8,7 +9,7 @@ import {
 import { UnavailableError } from '../../core/errors';
 import type { UsageEvent, UsageRow, UsageStore } from '../../core/metering/types';
 import { type DynamoStoreOptions, resolveDocumentClient } from './client';
-import { withDynamoErrors } from './errors';
+import { isConditionalCheckFailed, withDynamoErrors } from './errors';
 import { ENTITY_TYPE_ATTRIBUTE, TABLE_DESIGN } from './table-design';
 
 type Item = Record<string, unknown>;
@@ -24,20 +25,48 @@ const UNPROCESSED_RETRIES = 6;
 
 const COUNTERS = ['requests', 'errors', 'computeMs', 'inputBytes', 'outputBytes'] as const;
 
-/** Keys of the counter item of one tenant, model version and UTC day. */
-function usageKeys(tenantId: string, day: string, modelName: string, version: string): Item {
+/** Keys of the counter item of one tenant, model version, UTC day and writer. */
+function usageKeys(tenantId: string, day: string, modelName: string, version: string, writer: string): Item {
   const month = day.slice(0, 7);
   return {
     [PK]: `USAGE#${tenantId}#${month}`,
-    [SK]: `${day}#${modelName}#${version}`,
+    [SK]: `${day}#${modelName}#${version}#${writer}`,
   };
 }
 
 /**
- * Usage counters in the single table: one item per tenant, model version and UTC day,
- * updated with `ADD` so that concurrent requests never lose a count. Recording an event is
- * exactly one `UpdateItem` and no read; a tenant's month is one Query; every tenant's month
- * is one Query of the `usageByMonth` index (keys only) plus consistent `BatchGetItem`s.
+ * Sequential writers of one store instance. A write holds a slot for its whole duration
+ * (SDK retries included), so each slot's writes reach the table one after another with
+ * increasing sequence numbers; concurrent writes take different slots.
+ */
+class WriterSlots {
+  private readonly free: { index: number; sequence: number }[] = [];
+  private created = 0;
+
+  public acquire(): { index: number; sequence: number } {
+    const slot = this.free.pop() ?? { index: this.created++, sequence: 0 };
+    slot.sequence += 1;
+    return slot;
+  }
+
+  public release(slot: { index: number; sequence: number }): void {
+    this.free.push(slot);
+  }
+}
+
+/**
+ * Usage counters in the single table: items per tenant, model version, UTC day and
+ * writer, updated with `ADD` so that concurrent requests never lose a count. Recording an
+ * event is exactly one `UpdateItem` and no read; a tenant's month is one Query; every
+ * tenant's month is one Query of the `usageByMonth` index (keys only) plus consistent
+ * `BatchGetItem`s. Reads sum the writers' items into one row per tenant, model version
+ * and day.
+ *
+ * Exactly once: an `ADD` is not idempotent, and the SDK retries a write whose answer it
+ * did not get (a timeout) although the table may have applied it. So each writer (this
+ * store instance's `writerId` and a slot) numbers its writes, and a write applies only if
+ * its number is above the item's last one (`#seq < :seq`). A retry of an applied write
+ * fails that condition, which means it was counted already.
  *
  * @example
  * const usage = new DynamoUsageStore({ tableName: config.tableName, client: documentClient });
@@ -47,6 +76,9 @@ export class DynamoUsageStore implements UsageStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly pageSize: number | undefined;
+  /** Tells this instance's counter items from other instances' (Lambda environments, processes). */
+  private readonly writerId = randomBytes(6).toString('hex');
+  private readonly slots = new WriterSlots();
 
   public constructor(options: DynamoStoreOptions) {
     if (options.tableName === '') throw new TypeError('options.tableName must be a table name');
@@ -83,8 +115,10 @@ export class DynamoUsageStore implements UsageStore {
       modelName: event.modelName,
       version: event.version,
       [BY_MONTH.partitionKey]: `USAGEMONTH#${month}`,
-      [BY_MONTH.sortKey]: `${event.tenantId}#${day}#${event.modelName}#${event.version}`,
     };
+    const slot = this.slots.acquire();
+    const writer = `${this.writerId}.${slot.index}`;
+    descriptive[BY_MONTH.sortKey] = `${event.tenantId}#${day}#${event.modelName}#${event.version}#${writer}`;
     const names: Record<string, string> = {};
     const values: Item = {};
     const sets = Object.entries(descriptive).map(([name, value], index) => {
@@ -97,18 +131,30 @@ export class DynamoUsageStore implements UsageStore {
       values[`:a${index}`] = increments[name];
       return `#a${index} :a${index}`;
     });
-    await withDynamoErrors(() =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: usageKeys(event.tenantId, day, event.modelName, event.version),
-          UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'NONE',
-        }),
-      ),
-    );
+    names['#seq'] = 'seq';
+    values[':seq'] = slot.sequence;
+    try {
+      await withDynamoErrors(async () => {
+        try {
+          await this.client.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: usageKeys(event.tenantId, day, event.modelName, event.version, writer),
+              UpdateExpression: `SET ${sets.join(', ')}, #seq = :seq ADD ${adds.join(', ')}`,
+              ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ReturnValues: 'NONE',
+            }),
+          );
+        } catch (error) {
+          // Only a retry of this very write can find its number applied: counted already.
+          if (!isConditionalCheckFailed(error)) throw error;
+        }
+      });
+    } finally {
+      this.slots.release(slot);
+    }
   }
 
   public async listTenantMonth(tenantId: string, month: string): Promise<UsageRow[]> {
@@ -120,7 +166,7 @@ export class DynamoUsageStore implements UsageStore {
       ExpressionAttributeValues: { ':pk': `USAGE#${tenantId}#${month}` },
       ConsistentRead: true,
     });
-    return items.map(toUsageRow);
+    return mergeWriters(items.map(toUsageRow));
   }
 
   public async listMonth(month: string): Promise<UsageRow[]> {
@@ -142,7 +188,7 @@ export class DynamoUsageStore implements UsageStore {
       rows.push(...items.map(toUsageRow));
     }
     // BatchGetItem answers in any order; give the index's order back (tenant, day, model, version).
-    return rows.sort(
+    return mergeWriters(rows).sort(
       (a, b) =>
         compare(a.tenantId, b.tenantId) ||
         compare(a.day, b.day) ||
@@ -181,6 +227,29 @@ export class DynamoUsageStore implements UsageStore {
       return items;
     });
   }
+}
+
+/** Sums the items of every writer into one row per tenant, model version and day, in first-seen order. */
+function mergeWriters(rows: readonly UsageRow[]): UsageRow[] {
+  const merged = new Map<string, UsageRow>();
+  for (const row of rows) {
+    const key = `${row.tenantId}#${row.day}#${row.modelName}#${row.version}`;
+    const seen = merged.get(key);
+    merged.set(
+      key,
+      seen === undefined
+        ? row
+        : {
+            ...seen,
+            requests: seen.requests + row.requests,
+            errors: seen.errors + row.errors,
+            computeMs: seen.computeMs + row.computeMs,
+            inputBytes: seen.inputBytes + row.inputBytes,
+            outputBytes: seen.outputBytes + row.outputBytes,
+          },
+    );
+  }
+  return [...merged.values()];
 }
 
 function checkMonth(month: string): void {
