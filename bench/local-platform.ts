@@ -17,13 +17,20 @@ export interface RunningPlatform {
 
 const ROOT = path.join(__dirname, '..');
 
-export async function startPlatformProcess(): Promise<RunningPlatform> {
+/** Starts `local/main.ts` on a free port; `env` is added to this process's environment. */
+export async function startPlatformProcess(
+  env: Readonly<Record<string, string>> = {},
+): Promise<RunningPlatform> {
   const home = await mkdtemp(path.join(tmpdir(), 'infergate-bench-'));
   const started = performance.now();
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(ROOT, 'local', 'main.ts'), '--port', '0'],
-    { cwd: ROOT, env: { ...process.env, INFERGATE_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env, INFERGATE_HOME: home },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   );
   let output = '';
   await new Promise<void>((resolve, reject) => {

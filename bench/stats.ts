@@ -34,4 +34,12 @@ export async function timeSequential(
   return samples;
 }
 
-export const ms = (value: number) => `${value.toFixed(2)} ms`;
+/** Milliseconds, with microseconds below 1 ms. */
+export const ms = (value: number) => `${value.toFixed(Math.abs(value) < 1 ? 3 : 2)} ms`;
+
+export const ratio = (value: number, base: number) => `${(value / base).toFixed(2)}x`;
+
+/** Median of a non-empty series. */
+export function median(samples: readonly number[]): number {
+  return summarize(samples).p50;
+}

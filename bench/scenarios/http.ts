@@ -1,0 +1,185 @@
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../processes';
+import { startPlatformProcess } from '../local-platform';
+import type { BenchModel } from '../models';
+import { ms, summarize, timeSequential, type LatencySummary } from '../stats';
+
+/** One HTTP server measured one request at a time, then under concurrent load. */
+export interface HttpResult {
+  readonly label: string;
+  readonly sequential: LatencySummary;
+  readonly requestsPerSecond: number;
+  readonly loadP50: number;
+  readonly loadP99: number;
+  readonly failures: number;
+  /** Spawn to ready, when measured. */
+  readonly readyMs?: number;
+}
+
+export interface HttpSettings {
+  readonly runs: number;
+  readonly warmup: number;
+  readonly loadSeconds: number;
+  readonly connections: number;
+}
+
+/** Platform p50 over bare-server p50: the platform overhead goal. */
+export const PLATFORM_OVERHEAD_GOAL_MS = 2;
+
+export function inferBody(model: BenchModel): string {
+  return JSON.stringify({
+    inputs: Object.entries(model.feeds).map(([name, tensor]) => ({
+      name,
+      shape: tensor.shape,
+      datatype: tensor.datatype,
+      data: Array.from(tensor.data, Number),
+    })),
+  });
+}
+
+async function measureEndpoint(
+  label: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  settings: HttpSettings,
+): Promise<Omit<HttpResult, 'readyMs'>> {
+  const call = async () => {
+    const response = await fetch(url, { method: 'POST', headers, body });
+    if (response.status !== 200)
+      throw new Error(`${label}: infer answered ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+  const sequential = summarize(await timeSequential(call, settings.runs, settings.warmup));
+  const load = await autocannon({
+    url,
+    method: 'POST',
+    headers,
+    body,
+    connections: settings.connections,
+    duration: settings.loadSeconds,
+  });
+  return {
+    label,
+    sequential,
+    requestsPerSecond: load.requests.average,
+    loadP50: load.latency.p50,
+    loadP99: load.latency.p99,
+    failures: load.non2xx + load.errors + load.timeouts,
+  };
+}
+
+/** The local platform (`npm start`) with the given key cache TTL, on its seeded demo model. */
+export async function measurePlatform(
+  model: BenchModel,
+  keyCacheTtlSeconds: number,
+  settings: HttpSettings,
+): Promise<HttpResult> {
+  const platform = await startPlatformProcess({
+    INFERGATE_KEY_CACHE_TTL_SECONDS: String(keyCacheTtlSeconds),
+  });
+  try {
+    const result = await measureEndpoint(
+      `local platform, \`INFERGATE_KEY_CACHE_TTL_SECONDS=${keyCacheTtlSeconds}\``,
+      `${platform.url}/v2/models/${platform.demoModel}/infer`,
+      { authorization: `Bearer ${platform.demoKey}`, 'content-type': 'application/json' },
+      inferBody(model),
+      settings,
+    );
+    return { ...result, readyMs: platform.readyMs };
+  } finally {
+    await platform.stop();
+  }
+}
+
+/** bench/children/bare-server.ts in its own process, on the same model bytes. */
+export async function measureBareServer(model: BenchModel, settings: HttpSettings): Promise<HttpResult> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'infergate-bare-'));
+  const modelFile = path.join(dir, 'model.onnx');
+  await writeFile(modelFile, model.fp32);
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, '..', 'children', 'bare-server.ts'), modelFile],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening (\d+)/.exec(output);
+        if (match?.[1] !== undefined) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`the bare server exited with ${code}: ${output}`)));
+    });
+    const readyMs = performance.now() - started;
+    const result = await measureEndpoint(
+      'bare node:http server (JSON parse + `session.run`, WASM)',
+      `http://127.0.0.1:${port}/`,
+      { 'content-type': 'application/json' },
+      inferBody(model),
+      settings,
+    );
+    return { ...result, readyMs };
+  } finally {
+    child.kill('SIGINT');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function reportHttp(
+  model: BenchModel,
+  direct: LatencySummary,
+  bare: HttpResult,
+  platforms: readonly HttpResult[],
+  settings: HttpSettings,
+): string[] {
+  const body = inferBody(model);
+  const lines = [
+    `## Through HTTP: ${model.name}, batch 1 (${(body.length / 1024).toFixed(0)} KB of JSON per request)`,
+    '',
+    `One request at a time: ${settings.warmup} untimed, then ${settings.runs} timed. Load: autocannon,`,
+    `${settings.connections} connections for ${settings.loadSeconds} s. Each server runs in its own process; the`,
+    'platform is `local/main.ts` (`npm start`: the API Gateway emulation, the Lambda handler, dynalite, s3rver).',
+    '',
+    '| path | p50 | p99 | mean | requests/s under load | load p50 | load p99 | failed |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| direct \`LoadedModel.run\`, WASM, in process (no HTTP) | ${ms(direct.p50)} | ${ms(direct.p99)} | ${ms(direct.mean)} | | | | |`,
+  ];
+  for (const result of [bare, ...platforms]) {
+    const s = result.sequential;
+    lines.push(
+      `| ${result.label} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.mean)} | **${result.requestsPerSecond.toFixed(1)}** | ${result.loadP50} ms | ${result.loadP99} ms | ${result.failures} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    `- The bare server over direct WASM, p50: +${ms(bare.sequential.p50 - direct.p50)}: JSON of ${model.name}'s input, HTTP on loopback.`,
+  );
+  for (const platform of platforms) {
+    const overhead = platform.sequential.p50 - bare.sequential.p50;
+    lines.push(
+      `- Platform overhead (${platform.label} p50 minus bare p50): **${ms(overhead)}**; ` +
+        `goal <= ${PLATFORM_OVERHEAD_GOAL_MS} ms: **${overhead <= PLATFORM_OVERHEAD_GOAL_MS ? 'met' : 'not met'}**. ` +
+        `Throughput ${(platform.requestsPerSecond / bare.requestsPerSecond).toFixed(2)}x the bare server's.`,
+    );
+  }
+  lines.push(
+    '- With TTL 0 (the local default, for immediate revocation) every request reads the key, the model and',
+    '  its alias from dynalite (about 3 ms per operation here); with 60 (the AWS setting) they are cached,',
+    '  and what remains per request is validation of the OIP body, the API Gateway emulation and',
+    '  metering.',
+  );
+  const first = platforms[0];
+  if (first?.readyMs !== undefined)
+    lines.push(`- Local platform start to ready (first start, seeding included): ${ms(first.readyMs)}.`);
+  lines.push('');
+  return lines;
+}
