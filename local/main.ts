@@ -145,7 +145,9 @@ function printBanner(
   const lines = [
     '',
     `Infergate is running at ${state.url} (ready in ${(ms / 1000).toFixed(1)} s)`,
-    inMemory ? '  state: in memory (gone when this process stops)' : `  state: ${path.dirname(stateFile)}`,
+    inMemory
+      ? `  state: in memory (gone when this process stops); for the CLI: export INFERGATE_HOME=${path.dirname(stateFile)}`
+      : `  state: ${path.dirname(stateFile)}`,
   ];
   if (fresh) {
     lines.push(
