@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { latestLoadSection } from './load-report';
 import os from 'node:os';
 import path from 'node:path';
 import { NativeRuntime } from '../functions/adapters/onnx/native-runtime';
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
       latencies,
     }),
     ...reportSessionOptions(sessionOptions, SETTINGS.runs, SETTINGS.warmup),
+    ...latestLoadSection(path.join(ROOT, 'bench', '.results')),
     '## Lambda bundles',
     '',
     '| function | zipped | unzipped |',
