@@ -1,11 +1,9 @@
-import { createDocumentClient, DynamoRegistryStore, DynamoUsageStore } from '../adapters/dynamodb';
-import { S3ArtifactStore } from '../adapters/s3';
 import type { Config } from '../config';
 import { SERVICE } from '../constants';
 import { AdminService } from '../core/admin/admin-service';
 import { Authenticator } from '../core/auth/authenticator';
 import { readOnnxSchema } from '../core/runtime/onnx-schema';
-import { createAwsClients } from '../shared/aws-clients';
+import { createStores } from '../shared/stores';
 import { createObservability } from '../shared/observability';
 import { PLATFORM_VERSION } from '../shared/version';
 import type { AdminAppDeps } from './app';
@@ -14,14 +12,7 @@ import { buildOpenApiDocument } from './openapi';
 /** Production wiring of the admin function: the composition root's default dependencies. */
 export function createAdminDeps(config: Config): AdminAppDeps {
   const { logger, tracer } = createObservability(SERVICE.admin, config.stage);
-  const clients = createAwsClients(config);
-  const documentClient = createDocumentClient({ client: tracer.captureAWSv3Client(clients.dynamodb) });
-  const store = new DynamoRegistryStore({ tableName: config.tableName, client: documentClient });
-  const usage = new DynamoUsageStore({ tableName: config.tableName, client: documentClient });
-  const artifacts = new S3ArtifactStore({
-    bucket: config.artifactBucket,
-    client: tracer.captureAWSv3Client(clients.s3),
-  });
+  const { registry: store, usage, artifacts } = createStores(config, tracer);
   return {
     logger,
     authenticator: new Authenticator({ store, cacheTtlMs: config.keyCacheTtlSeconds * 1000 }),

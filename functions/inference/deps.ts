@@ -1,6 +1,4 @@
-import { createDocumentClient, DynamoRegistryStore, DynamoUsageStore } from '../adapters/dynamodb';
 import { WasmRuntime } from '../adapters/onnx/wasm-runtime';
-import { S3ArtifactStore } from '../adapters/s3';
 import type { Config } from '../config';
 import { SERVICE } from '../constants';
 import { Authenticator } from '../core/auth/authenticator';
@@ -8,7 +6,7 @@ import { InferenceService } from '../core/inference/inference-service';
 import { modelSessions } from '../core/inference/model-sessions';
 import { ModelResolver } from '../core/registry/model-resolver';
 import { SessionCache } from '../core/runtime/session-cache';
-import { createAwsClients } from '../shared/aws-clients';
+import { createStores } from '../shared/stores';
 import { createObservability, emfInferenceMetrics } from '../shared/observability';
 import { PLATFORM_VERSION } from '../shared/version';
 import type { InferenceAppDeps } from './app';
@@ -16,14 +14,7 @@ import type { InferenceAppDeps } from './app';
 /** Production wiring of the inference function: the composition root's default dependencies. */
 export async function createInferenceDeps(config: Config): Promise<InferenceAppDeps> {
   const { logger, metrics, tracer } = createObservability(SERVICE.inference, config.stage);
-  const clients = createAwsClients(config);
-  const documentClient = createDocumentClient({ client: tracer.captureAWSv3Client(clients.dynamodb) });
-  const store = new DynamoRegistryStore({ tableName: config.tableName, client: documentClient });
-  const usage = new DynamoUsageStore({ tableName: config.tableName, client: documentClient });
-  const artifacts = new S3ArtifactStore({
-    bucket: config.artifactBucket,
-    client: tracer.captureAWSv3Client(clients.s3),
-  });
+  const { registry: store, usage, artifacts } = createStores(config, tracer);
   const runtime = await WasmRuntime.create({ wasmDir: config.ortWasmDir, numThreads: config.ortNumThreads });
   const cache = new SessionCache({
     runtime,
