@@ -1,4 +1,7 @@
 import { ConflictError, UnavailableError } from '../../core/errors';
+import { field, isNetworkError, text } from '../sdk-errors';
+
+export { isNetworkError };
 
 /**
  * Translation of DynamoDB SDK errors into the platform's errors. Errors are matched by
@@ -19,49 +22,8 @@ const UNAVAILABLE_ERROR_NAMES = new Set([
   'RequestTimeoutException',
 ]);
 
-/** Node.js socket errors: the store cannot be reached. */
-const NETWORK_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
 /** HTTP statuses of a gateway or server in trouble (a plain 500 comes as `InternalServerError`). */
 const UNAVAILABLE_STATUS_CODES = new Set([502, 503, 504]);
-
-function field(value: unknown, name: string): unknown {
-  return typeof value === 'object' && value !== null && name in value
-    ? (value as Record<string, unknown>)[name]
-    : undefined;
-}
-
-function text(value: unknown, name: string): string {
-  const found = field(value, name);
-  return typeof found === 'string' ? found : '';
-}
-
-const NETWORK_MESSAGE = new RegExp(`\\b(${[...NETWORK_ERROR_CODES].join('|')})\\b|socket hang up`, 'i');
-
-/**
- * True when the error, its cause, or one of an `AggregateError`'s errors is a socket failure.
- * Duck-typed rather than `instanceof Error`: Node's socket errors come from another realm in
- * some hosts (jest), and the SDK then wraps them, keeping only the message.
- */
-export function isNetworkError(error: unknown, depth = 0): boolean {
-  if (typeof error !== 'object' || error === null || depth > 3) return false;
-  if (NETWORK_ERROR_CODES.has(text(error, 'code')) || NETWORK_MESSAGE.test(text(error, 'message')))
-    return true;
-  const nested = field(error, 'errors');
-  return [field(error, 'cause'), ...(Array.isArray(nested) ? nested : [])].some((inner: unknown) =>
-    isNetworkError(inner, depth + 1),
-  );
-}
 
 /** True for a failed `ConditionExpression`. */
 export function isConditionalCheckFailed(error: unknown): boolean {
