@@ -105,7 +105,7 @@ export class InfergateStack extends Stack {
       environment: { ...common, [ENV.UPLOAD_URL_TTL_SECONDS]: String(UPLOAD_URL_TTL_SECONDS) },
       logRemovalPolicy: dataRemoval,
     });
-    this.table.grantReadWriteData(this.inference.function);
+    this.table.grantReadDataAndMeter(this.inference.function);
     this.table.grantReadWriteData(this.admin.function);
     this.artifacts.grantReadArtifacts(this.inference.function);
     this.artifacts.grantManageArtifacts(this.admin.function);

@@ -1,7 +1,11 @@
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TABLE_DESIGN, type TableDesign } from '../../functions/adapters/dynamodb/table-design';
+import {
+  TABLE_DESIGN,
+  USAGE_KEY_PREFIX,
+  type TableDesign,
+} from '../../functions/adapters/dynamodb/table-design';
 import { registryTableIndexes, registryTableProps } from '../dynamodb-defaults';
 import { acknowledgeGrant, nagArn } from '../nag';
 import { Problems } from '../validation';
@@ -40,6 +44,24 @@ export class RegistryTable extends Construct {
     const grant = this.table.grantReadWriteData(grantee);
     this.acknowledgeIndexes(grantee);
     return grant;
+  }
+
+  /**
+   * The data plane: reads of every item and index, and `UpdateItem` on usage counters
+   * only (`dynamodb:LeadingKeys` must start with `USAGE#`), so a compromised inference
+   * function cannot write keys, models or aliases.
+   */
+  public grantReadDataAndMeter(grantee: IGrantable): Grant {
+    const read = this.table.grantReadData(grantee);
+    this.acknowledgeIndexes(grantee);
+    return read.combine(
+      Grant.addToPrincipal({
+        grantee,
+        actions: ['dynamodb:UpdateItem'],
+        resourceArns: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${USAGE_KEY_PREFIX}*`] } },
+      }),
+    );
   }
 
   /** Writes only (PutItem, UpdateItem, ...): the bootstrap function. */

@@ -296,6 +296,25 @@ describe('InfergateStack', () => {
       expect(sagemakerActions).toEqual(['sagemaker:InvokeEndpoint']);
     });
 
+    it('lets the inference function read the table but write only usage counters', () => {
+      const statements = statementsOfRole(dev, roleOfFunction(dev, 'InferenceFunction'));
+      const dynamo = statements.filter((s) =>
+        asArray(s.Action).some((a) => String(a).startsWith('dynamodb:')),
+      );
+      const writes = dynamo.filter((s) =>
+        asArray(s.Action).some((a) =>
+          /dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)/.test(String(a)),
+        ),
+      );
+
+      expect(writes).toHaveLength(1);
+      expect(asArray(writes[0]?.Action)).toEqual(['dynamodb:UpdateItem']);
+      expect(at(writes[0], 'Condition', 'ForAllValues:StringLike', 'dynamodb:LeadingKeys')).toEqual([
+        'USAGE#*',
+      ]);
+      expect(dynamo.some((s) => asArray(s.Action).includes('dynamodb:GetItem'))).toBe(true);
+    });
+
     it('lets the admin function read and write uploads/* and artifacts/*', () => {
       const statements = statementsOfRole(dev, roleOfFunction(dev, 'AdminFunction'));
       const writes = statements.filter((s) => asArray(s.Action).includes('s3:PutObject'));

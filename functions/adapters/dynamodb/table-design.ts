@@ -67,3 +67,9 @@ export const TABLE_DESIGN: TableDesign = {
 
 /** Attribute naming an item's entity type (`TENANT`, `KEY`, `MODEL`, ...), for humans and exports. */
 export const ENTITY_TYPE_ATTRIBUTE = 'entity';
+
+/**
+ * Partition keys of usage counter items start with this. The inference function may
+ * write only such items (an IAM condition on `dynamodb:LeadingKeys`).
+ */
+export const USAGE_KEY_PREFIX = 'USAGE#';

@@ -10,7 +10,7 @@ import { UnavailableError } from '../../core/errors';
 import type { UsageEvent, UsageRow, UsageStore } from '../../core/metering/types';
 import { type DynamoStoreOptions, resolveDocumentClient } from './client';
 import { isConditionalCheckFailed, withDynamoErrors } from './errors';
-import { ENTITY_TYPE_ATTRIBUTE, TABLE_DESIGN } from './table-design';
+import { ENTITY_TYPE_ATTRIBUTE, TABLE_DESIGN, USAGE_KEY_PREFIX } from './table-design';
 
 type Item = Record<string, unknown>;
 
@@ -29,7 +29,7 @@ const COUNTERS = ['requests', 'errors', 'computeMs', 'inputBytes', 'outputBytes'
 function usageKeys(tenantId: string, day: string, modelName: string, version: string, writer: string): Item {
   const month = day.slice(0, 7);
   return {
-    [PK]: `USAGE#${tenantId}#${month}`,
+    [PK]: `${USAGE_KEY_PREFIX}${tenantId}#${month}`,
     [SK]: `${day}#${modelName}#${version}#${writer}`,
   };
 }
@@ -163,7 +163,7 @@ export class DynamoUsageStore implements UsageStore {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': PK },
-      ExpressionAttributeValues: { ':pk': `USAGE#${tenantId}#${month}` },
+      ExpressionAttributeValues: { ':pk': `${USAGE_KEY_PREFIX}${tenantId}#${month}` },
       ConsistentRead: true,
     });
     return mergeWriters(items.map(toUsageRow));
