@@ -1,5 +1,11 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  paginateQuery,
+  type QueryCommandInput,
+  type TranslateConfig,
+} from '@aws-sdk/lib-dynamodb';
+import { withDynamoErrors } from './errors';
 
 /**
  * Either an SDK client to reuse (tests, the local platform, a composition root sharing one
@@ -52,4 +58,27 @@ export type DynamoStoreOptions = {
 /** The store's document client: the one given, or a new one made from `clientConfig`. */
 export function resolveDocumentClient(options: DynamoStoreOptions): DynamoDBDocumentClient {
   return options.client ?? createDocumentClient({ clientConfig: options.clientConfig });
+}
+
+/** Checks the options every store takes, naming the one that is wrong. */
+export function checkStoreOptions(options: DynamoStoreOptions): void {
+  if (options.tableName === '') throw new TypeError('options.tableName must be a table name');
+  if (options.pageSize !== undefined && !(Number.isInteger(options.pageSize) && options.pageSize > 0)) {
+    throw new RangeError(`options.pageSize must be a positive integer, got ${options.pageSize}`);
+  }
+}
+
+/** Every item of a Query, following every page; SDK errors translated. */
+export async function queryAll(
+  client: DynamoDBDocumentClient,
+  pageSize: number | undefined,
+  input: QueryCommandInput,
+): Promise<Record<string, unknown>[]> {
+  return withDynamoErrors(async () => {
+    const items: Record<string, unknown>[] = [];
+    for await (const page of paginateQuery({ client, pageSize }, input)) {
+      items.push(...(page.Items ?? []));
+    }
+    return items;
+  });
 }

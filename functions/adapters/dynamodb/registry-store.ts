@@ -1,7 +1,6 @@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  paginateQuery,
   PutCommand,
   type QueryCommandInput,
   UpdateCommand,
@@ -22,7 +21,7 @@ import {
   type Visibility,
 } from '../../core/registry/types';
 import { isDatatype, type TensorSpec } from '../../core/tensors/datatypes';
-import { type DynamoStoreOptions, resolveDocumentClient } from './client';
+import { checkStoreOptions, type DynamoStoreOptions, queryAll, resolveDocumentClient } from './client';
 import { isConditionalCheckFailed, withDynamoErrors } from './errors';
 import { ENTITY_TYPE_ATTRIBUTE, TABLE_DESIGN } from './table-design';
 
@@ -85,10 +84,7 @@ export class DynamoRegistryStore implements RegistryStore {
   private readonly pageSize: number | undefined;
 
   public constructor(options: DynamoStoreOptions) {
-    if (options.tableName === '') throw new TypeError('options.tableName must be a table name');
-    if (options.pageSize !== undefined && !(Number.isInteger(options.pageSize) && options.pageSize > 0)) {
-      throw new RangeError(`options.pageSize must be a positive integer, got ${options.pageSize}`);
-    }
+    checkStoreOptions(options);
     this.client = resolveDocumentClient(options);
     this.tableName = options.tableName;
     this.pageSize = options.pageSize;
@@ -357,14 +353,8 @@ export class DynamoRegistryStore implements RegistryStore {
     });
   }
 
-  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
-    return withDynamoErrors(async () => {
-      const items: Item[] = [];
-      for await (const page of paginateQuery({ client: this.client, pageSize: this.pageSize }, input)) {
-        items.push(...(page.Items ?? []));
-      }
-      return items;
-    });
+  private queryAll(input: QueryCommandInput): Promise<Item[]> {
+    return queryAll(this.client, this.pageSize, input);
   }
 }
 

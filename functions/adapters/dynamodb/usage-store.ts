@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
-  paginateQuery,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { UnavailableError } from '../../core/errors';
 import type { UsageEvent, UsageRow, UsageStore } from '../../core/metering/types';
-import { type DynamoStoreOptions, resolveDocumentClient } from './client';
+import { checkStoreOptions, type DynamoStoreOptions, queryAll, resolveDocumentClient } from './client';
 import { isConditionalCheckFailed, withDynamoErrors } from './errors';
 import { ENTITY_TYPE_ATTRIBUTE, TABLE_DESIGN, USAGE_KEY_PREFIX } from './table-design';
 
@@ -81,10 +80,7 @@ export class DynamoUsageStore implements UsageStore {
   private readonly slots = new WriterSlots();
 
   public constructor(options: DynamoStoreOptions) {
-    if (options.tableName === '') throw new TypeError('options.tableName must be a table name');
-    if (options.pageSize !== undefined && !(Number.isInteger(options.pageSize) && options.pageSize > 0)) {
-      throw new RangeError(`options.pageSize must be a positive integer, got ${options.pageSize}`);
-    }
+    checkStoreOptions(options);
     this.client = resolveDocumentClient(options);
     this.tableName = options.tableName;
     this.pageSize = options.pageSize;
@@ -218,14 +214,8 @@ export class DynamoUsageStore implements UsageStore {
     });
   }
 
-  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
-    return withDynamoErrors(async () => {
-      const items: Item[] = [];
-      for await (const page of paginateQuery({ client: this.client, pageSize: this.pageSize }, input)) {
-        items.push(...(page.Items ?? []));
-      }
-      return items;
-    });
+  private queryAll(input: QueryCommandInput): Promise<Item[]> {
+    return queryAll(this.client, this.pageSize, input);
   }
 }
 
