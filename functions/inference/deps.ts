@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { SERVICE } from '../constants';
 import { Authenticator } from '../core/auth/authenticator';
 import { InferenceService } from '../core/inference/inference-service';
+import { lambdaBackend } from '../core/inference/lambda-backend';
 import { modelSessions } from '../core/inference/model-sessions';
 import { ModelResolver } from '../core/registry/model-resolver';
 import { SessionCache } from '../core/runtime/session-cache';
@@ -32,7 +33,7 @@ export async function createInferenceDeps(config: Config): Promise<InferenceAppD
     inference: new InferenceService({
       resolver,
       usage,
-      sessions: modelSessions(cache, artifacts),
+      backends: { lambda: lambdaBackend(modelSessions(cache, artifacts)) },
       onUsageLost: (event, error) => logger.error('Usage record lost', { usage: event, error }),
     }),
     version: PLATFORM_VERSION,

@@ -2,10 +2,11 @@ import { InfergateError } from '../errors';
 import type { Principal } from '../auth/principal';
 import type { UsageEvent, UsageStore } from '../metering/types';
 import type { ModelResolver } from '../registry/model-resolver';
-import type { ArtifactRef, ModelVersion } from '../registry/types';
+import type { ArtifactRef, ModelVersion, Tier } from '../registry/types';
 import type { LoadedModel } from '../runtime/model-runtime';
 import { decodeInferRequest, encodeInferResponse } from '../tensors/oip-codec';
 import type { ModelMetadata } from '../../api/views';
+import type { InferenceBackend } from './backend';
 
 /** Runs a function with a loaded model of an artifact (the session cache in production). */
 export interface ModelSessions {
@@ -19,12 +20,12 @@ export interface UsageSink {
 
 export interface InferenceServiceOptions {
   readonly resolver: ModelResolver;
-  readonly sessions: ModelSessions;
+  /** The serving tiers this deployment has; a version of another tier is not served (503). */
+  readonly backends: Partial<Record<Tier, InferenceBackend>>;
   readonly usage: UsageStore;
   /** Called when a usage record could not be written (after the store's own retries). */
   readonly onUsageLost?: (event: UsageEvent, error: unknown) => void;
   readonly now?: () => Date;
-  readonly clock?: () => number;
 }
 
 /** The result of one inference: the response body, already serialized. */
@@ -43,12 +44,10 @@ export interface InferenceResult {
 export class InferenceService {
   private readonly options: InferenceServiceOptions;
   private readonly now: () => Date;
-  private readonly clock: () => number;
 
   public constructor(options: InferenceServiceOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
-    this.clock = options.clock ?? (() => performance.now());
   }
 
   public async metadata(principal: Principal, name: string, versionOrAlias?: string): Promise<ModelMetadata> {
@@ -81,11 +80,12 @@ export class InferenceService {
         `Model "${name}" version ${version.version} is not ready: ${reason}`,
         options,
       );
-    if (version.tier !== 'lambda') {
+    const backend = this.options.backends[version.tier];
+    if (backend === undefined) {
       throw notReady('tier_unavailable', `tier "${version.tier}" is not served by this deployment`);
     }
     try {
-      await this.options.sessions.withModel(version.artifact, async () => undefined);
+      await backend.prepare(version);
     } catch (error) {
       if (error instanceof InfergateError && error.status >= 500) {
         throw notReady(error.code, error.message, { cause: error, headers: { ...error.headers } });
@@ -106,22 +106,18 @@ export class InferenceService {
     const { version } = await this.options.resolver.resolve(principal, name, versionOrAlias);
     let computeMs = 0;
     try {
-      if (version.tier !== 'lambda') {
+      const backend = this.options.backends[version.tier];
+      if (backend === undefined) {
         throw new InfergateError(
-          501,
+          503,
           'tier_unavailable',
           `Tier "${version.tier}" is not served by this deployment`,
         );
       }
       const request = decodeInferRequest(body, version.inputs, version.outputs);
-      const outputs = await this.options.sessions.withModel(version.artifact, async (model) => {
-        const started = this.clock();
-        try {
-          return await model.run(request.inputs, request.outputNames);
-        } finally {
-          computeMs = this.clock() - started;
-        }
-      });
+      const run = await backend.run(version, request);
+      computeMs = run.computeMs;
+      const outputs = run.outputs;
       const order = request.outputNames ?? version.outputs.map((output) => output.name);
       const responseBody = JSON.stringify(
         encodeInferResponse({
