@@ -1,5 +1,6 @@
 import { OPERATOR_TENANT_ID } from '../constants';
 import { generateApiKey, type GeneratedKey } from '../core/keys/api-key';
+import { ensureDefaultPlans } from '../core/plans/default-plans';
 import type { RegistryStore } from '../core/registry/registry-store';
 import type { ApiKeyRecord } from '../core/registry/types';
 import { BootstrapError } from './errors';
@@ -35,7 +36,7 @@ export interface BootstrapLogger {
 
 export interface BootstrapDeps {
   /** The registry of a given table (the table name is a resource property). */
-  readonly storeFor: (tableName: string) => Pick<RegistryStore, 'createKey' | 'revokeKey'>;
+  readonly storeFor: (tableName: string) => Pick<RegistryStore, 'createKey' | 'revokeKey' | 'createPlan'>;
   readonly secrets: SecretWriter;
   readonly logger: BootstrapLogger;
   /** @default () => new Date() */
@@ -49,12 +50,16 @@ export const BOOTSTRAP_KEY_NAME = 'bootstrap admin key';
 const KEY_ID = /^[0-9a-f]{16}$/;
 
 /**
- * The bootstrap admin key's lifecycle, as a custom resource whose physical id is the key id:
+ * The bootstrap admin key's lifecycle, as a custom resource whose physical id is the key id,
+ * and the default plans (`free`, `pro`, `enterprise`):
  *
- * - Create: generate a key, store its record (hash only, operator tenant, scope `admin`),
- *   then put the plaintext into the secret.
- * - Update: nothing, unless the table or the secret changed (a replaced resource), which
- *   issues a new key; CloudFormation then deletes the old physical id, revoking the old key.
+ * - Create: write the default plans that are missing, generate a key, store its record
+ *   (hash only, operator tenant, scope `admin`), then put the plaintext into the secret.
+ * - Update: write the default plans that are missing (an upgrade from a version without
+ *   plans gets them: the resource's `DefaultPlans` property changes), and keep the key,
+ *   unless the table or the secret changed (a replaced resource), which issues a new key;
+ *   CloudFormation then deletes the old physical id, revoking the old key. Plans that exist
+ *   are never overwritten: operators may have changed them.
  * - Delete: revoke the key, so that a retained table never keeps a live key of a deleted
  *   stack. Best effort: deleting a stack must never fail on it.
  *
@@ -83,12 +88,21 @@ export function createBootstrapHandler(
     return { PhysicalResourceId: generated.keyId, Data: { KeyId: generated.keyId } };
   };
 
+  const seedPlans = async (properties: BootstrapProperties): Promise<void> => {
+    const created = await ensureDefaultPlans(deps.storeFor(properties.tableName), now().toISOString());
+    deps.logger.info('default plans ensured', { created });
+  };
+
   return async (event) => {
     switch (event.RequestType) {
-      case 'Create':
-        return issue(parseProperties(event.ResourceProperties));
+      case 'Create': {
+        const properties = parseProperties(event.ResourceProperties);
+        await seedPlans(properties);
+        return issue(properties);
+      }
       case 'Update': {
         const properties = parseProperties(event.ResourceProperties);
+        await seedPlans(properties);
         const keyId = event.PhysicalResourceId ?? '';
         const old = event.OldResourceProperties;
         const moved =

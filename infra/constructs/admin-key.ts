@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { FUNCTION_ARCHITECTURE, FUNCTION_RUNTIME, DEFAULT_LOG_RETENTION } from '../lambda-defaults';
 import { PlatformFunction } from './platform-function';
 import { SERVICE } from '../../functions/constants';
+import { DEFAULT_PLANS } from '../../functions/core/plans/default-plans';
 import type { RegistryTable } from './registry-table';
 
 /** Powertools service name of the bootstrap function (not a request-serving service). */
@@ -93,7 +94,14 @@ export class AdminKey extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.provider.serviceToken,
       resourceType: 'Custom::InfergateBootstrapAdminKey',
-      properties: { TableName: props.table.table.tableName, SecretId: this.secret.secretArn },
+      properties: {
+        TableName: props.table.table.tableName,
+        SecretId: this.secret.secretArn,
+        // The function also writes the default plans that are missing. Naming them here makes
+        // a deploy that adds plans (including the upgrade from a version without any) an
+        // Update, so existing stacks get them too.
+        DefaultPlans: DEFAULT_PLANS.map((plan) => plan.planId).join(','),
+      },
     });
     this.keyId = this.resource.getAttString('KeyId');
   }

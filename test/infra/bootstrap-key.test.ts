@@ -1,6 +1,8 @@
 import { OPERATOR_TENANT_ID } from '../../functions/constants';
+import { ConflictError } from '../../functions/core/errors';
+import { DEFAULT_PLANS } from '../../functions/core/plans/default-plans';
 import { generateApiKey, keyMatchesHash } from '../../functions/core/keys/api-key';
-import type { ApiKeyRecord } from '../../functions/core/registry/types';
+import type { ApiKeyRecord, Plan } from '../../functions/core/registry/types';
 import {
   BOOTSTRAP_KEY_NAME,
   type BootstrapEvent,
@@ -12,6 +14,10 @@ import { BootstrapError } from '../../functions/bootstrap/errors';
 /** In-memory registry and secret store recording what the handler does. */
 function fakes(options: { revokeFails?: boolean } = {}) {
   const keys = new Map<string, ApiKeyRecord & { table: string }>();
+  /** Plans by `<table>/<planId>`; a second create of one is a conflict, as in the table. */
+  const plans = new Map<string, Plan>();
+  /** What was written, in order: `plan:<id>` and `key`. */
+  const writes: string[] = [];
   const revoked: { table: string; keyId: string; at: string }[] = [];
   const secrets = new Map<string, string>();
   const logs: string[] = [];
@@ -19,6 +25,14 @@ function fakes(options: { revokeFails?: boolean } = {}) {
     storeFor: (table) => ({
       createKey: async (record) => {
         keys.set(record.keyId, { ...record, table });
+        writes.push('key');
+      },
+      createPlan: async (plan) => {
+        if (plans.has(`${table}/${plan.planId}`)) {
+          throw new ConflictError('plan_exists', `plan "${plan.planId}" exists already`);
+        }
+        plans.set(`${table}/${plan.planId}`, plan);
+        writes.push(`plan:${plan.planId}`);
       },
       revokeKey: async (keyId, at) => {
         if (options.revokeFails === true) throw new Error('ResourceNotFoundException');
@@ -37,7 +51,7 @@ function fakes(options: { revokeFails?: boolean } = {}) {
     },
     now: () => new Date('2026-01-01T00:00:00.000Z'),
   });
-  return { handler, keys, revoked, secrets, logs };
+  return { handler, keys, revoked, secrets, logs, plans, writes };
 }
 
 const PROPERTIES = { ServiceToken: 'arn:token', TableName: 'registry', SecretId: 'arn:secret' };
@@ -62,6 +76,43 @@ describe('bootstrap admin key custom resource', () => {
     expect(key.startsWith(`igk_${result.PhysicalResourceId}_`)).toBe(true);
     expect(JSON.stringify(result)).not.toContain(key);
     expect(logs.join('\n')).not.toContain(key);
+  });
+
+  it('on Create writes the default plans first, then the key', async () => {
+    const { handler, plans, writes } = fakes();
+
+    await handler({ RequestType: 'Create', ResourceProperties: PROPERTIES });
+
+    const ids = DEFAULT_PLANS.map((plan) => plan.planId);
+    expect(ids).toEqual(['free', 'pro', 'enterprise']);
+    expect(writes).toEqual([...ids.map((id) => `plan:${id}`), 'key']);
+    expect(plans.get('registry/free')).toMatchObject({
+      planId: 'free',
+      monthlyQuota: 10_000,
+      allowedTiers: ['lambda'],
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('on Update writes the default plans that are missing and keeps the ones that exist', async () => {
+    const { handler, plans, keys } = fakes();
+    const created = await handler({ RequestType: 'Create', ResourceProperties: PROPERTIES });
+    const changedPro = { ...(plans.get('registry/pro') as Plan), monthlyQuota: 5 };
+    plans.set('registry/pro', changedPro);
+    plans.delete('registry/enterprise');
+
+    // An upgrade from a version without plans: the DefaultPlans property appears.
+    await handler({
+      RequestType: 'Update',
+      PhysicalResourceId: created.PhysicalResourceId,
+      ResourceProperties: { ...PROPERTIES, DefaultPlans: 'free,pro,enterprise' },
+      OldResourceProperties: PROPERTIES,
+    });
+
+    expect(plans.get('registry/pro')).toBe(changedPro);
+    expect(plans.get('registry/enterprise')).toMatchObject({ planId: 'enterprise' });
+    expect(keys.size).toBe(1);
   });
 
   it('on Update keeps the key (idempotent)', async () => {
