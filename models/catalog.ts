@@ -1,15 +1,25 @@
 /**
- * The GPU tier, declared as data: every entry becomes a SageMaker real-time endpoint
- * running NVIDIA Triton Inference Server (`infra/constructs/gpu-endpoint.ts`), unless the
- * app is deployed with `-c gpuEndpoints=false`. The data plane reaches an endpoint when a
- * model version is registered with tier `sagemaker` and the endpoint's name.
+ * The GPU tier, declared as data: every entry becomes a SageMaker real-time multi-model
+ * endpoint running NVIDIA Triton Inference Server (ONNX Runtime backend), built by
+ * `infra/constructs/gpu-endpoint.ts`, unless the app is deployed with `-c gpuEndpoints=false`.
  *
- * Each artifact is a Triton model repository packed as `model.tar.gz`:
- * `<name>/config.pbtxt` and `<name>/1/model.onnx` (see docs/deploy.md). Upload it to the
- * artifact bucket under the entry's `artifact` key before deploying the endpoint.
+ * An entry is an endpoint, not a model: its models are registered to it at run time
+ * (`infergate model register <name> <file.onnx> --tier sagemaker [--endpoint <entry>]`).
+ * Registration packs each model as a Triton model repository (`<model>/config.pbtxt`,
+ * `<model>/1/model.onnx`) in a `model.tar.gz` stored under the entry's prefix of the
+ * artifact bucket (`endpointModelsPrefix()`: `sagemaker/<name>/`), which is the endpoint's
+ * `ModelDataUrl`; the data plane calls `InvokeEndpoint` with the archive as `TargetModel`,
+ * and SageMaker loads it on the first call. An empty prefix is a valid endpoint, so the
+ * stack deploys before any model is registered.
+ *
+ * Scale to zero: SageMaker scales real-time endpoints to zero only through inference
+ * components, and serverless endpoints run neither GPUs nor multi-model endpoints, so a
+ * GPU multi-model endpoint keeps at least one instance (see docs/deploy.md for the cost,
+ * and `-c gpuEndpoints=false` to leave the endpoints out).
  *
  * This module is plain data with no CDK import, so the CLI and docs can read it too.
  */
+import { endpointModelsPrefix } from '../functions/core/endpoints';
 
 /** A container image published by AWS in one ECR registry per region. */
 export interface RegionalImage {
@@ -58,15 +68,15 @@ export const TRITON_IMAGE: RegionalImage = {
   },
 };
 
+/** One GPU endpoint of the catalog. */
 export interface GpuModelEntry {
   /**
-   * Model name: the Triton model name inside the repository, the registry name the data
-   * plane serves it under, and part of the endpoint name (`infergate-<stage>-<name>`).
+   * Catalog name: what `--endpoint` takes, the S3 prefix of its models
+   * (`sagemaker/<name>/`) and part of the endpoint name (`infergate-<stage>-<name>`).
    */
   readonly name: string;
+  /** What the endpoint is sized for. */
   readonly description: string;
-  /** S3 key of the `model.tar.gz` (Triton model repository) in the artifact bucket. */
-  readonly artifact: string;
   /**
    * SageMaker instance type.
    * @default the `gpuInstanceType` context value (ml.g5.xlarge)
@@ -84,22 +94,26 @@ export interface GpuModelEntry {
   readonly image?: RegionalImage;
 }
 
-/** The GPU models deployed by default. */
+/** The GPU endpoints deployed by default. */
 export const GPU_CATALOG: readonly GpuModelEntry[] = [
   {
     name: 'ocr-rec',
     description:
-      'PaddleOCR PP-OCRv4 text-line recognizer (CRNN/SVTR, ONNX): input x float32 [N,3,48,W], output CTC probabilities [N,W/8,6625].',
-    artifact: 'sagemaker/ocr-rec/model.tar.gz',
+      'Sized for the PaddleOCR PP-OCRv4 text-line recognizer (CRNN/SVTR, ONNX: input x float32 [N,3,48,W], output CTC probabilities [N,W/8,6625]), registered on it as model "ocr-rec"; other models may share it.',
     minInstances: 1,
     maxInstances: 2,
     targetInvocationsPerInstance: 600,
   },
 ];
 
-/** Name of the SageMaker endpoint serving `modelName` in `stage`. */
-export function endpointNameFor(stage: string, modelName: string): string {
-  return `infergate-${stage}-${modelName}`;
+/** Name of the SageMaker endpoint of catalog entry `name` in `stage`. */
+export function endpointNameFor(stage: string, name: string): string {
+  return `infergate-${stage}-${name}`;
+}
+
+/** S3 prefix of an entry's models: the `ModelDataUrl` of its multi-model endpoint. */
+export function modelsPrefixOf(entry: Pick<GpuModelEntry, 'name'>): string {
+  return endpointModelsPrefix(entry.name);
 }
 
 const NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
@@ -125,11 +139,6 @@ export function catalogProblems(entries: readonly GpuModelEntry[]): string[] {
     }
     if (seen.has(entry.name)) problems.push(`${at}: name repeats an earlier entry`);
     seen.add(entry.name);
-    if (!entry.artifact.startsWith('sagemaker/') || !entry.artifact.endsWith('.tar.gz')) {
-      problems.push(
-        `${at}: artifact must be an S3 key under sagemaker/ ending in .tar.gz, got ${entry.artifact}`,
-      );
-    }
     if (entry.instanceType !== undefined && !INSTANCE_TYPE.test(entry.instanceType)) {
       problems.push(`${at}: instanceType must look like ml.g5.xlarge, got ${entry.instanceType}`);
     }

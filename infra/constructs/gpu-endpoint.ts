@@ -10,7 +10,13 @@ import { Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnEndpoint, CfnEndpointConfig, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { catalogProblems, type GpuModelEntry, type RegionalImage, TRITON_IMAGE } from '../../models/catalog';
+import {
+  catalogProblems,
+  type GpuModelEntry,
+  modelsPrefixOf,
+  type RegionalImage,
+  TRITON_IMAGE,
+} from '../../models/catalog';
 import { DEFAULT_LOG_RETENTION } from '../lambda-defaults';
 import { Problems } from '../validation';
 import type { ArtifactBucket } from './artifact-bucket';
@@ -22,7 +28,7 @@ export interface GpuEndpointProps {
   readonly entry: GpuModelEntry;
   /** Name of the SageMaker endpoint (see `endpointNameFor()`). */
   readonly endpointName: string;
-  /** Bucket holding `entry.artifact`. */
+  /** Bucket holding the endpoint's model archives (under `modelsPrefixOf(entry)`). */
   readonly artifacts: ArtifactBucket;
   /** Instance type when the entry names none. */
   readonly defaultInstanceType: string;
@@ -41,14 +47,18 @@ export interface GpuEndpointProps {
 }
 
 /**
- * One GPU model on a SageMaker real-time endpoint running Triton: model, endpoint
- * configuration, endpoint, target-tracking auto scaling on invocations per instance, and
- * an execution role that may read exactly its own `model.tar.gz`, pull the serving image
- * and write its own log group.
+ * One GPU endpoint of the catalog: a SageMaker real-time multi-model endpoint running
+ * Triton (model in `MultiModel` mode over the entry's S3 prefix, endpoint configuration,
+ * endpoint), target-tracking auto scaling on invocations per instance, and an execution
+ * role that may read the archives under its own prefix, pull the serving image and write
+ * its own log group. The prefix may be empty: SageMaker loads a model (`TargetModel`) on
+ * its first invocation, so the endpoint deploys before any model is registered.
  */
 export class GpuEndpoint extends Construct {
   public readonly endpointName: string;
   public readonly endpointArn: string;
+  /** S3 prefix of the endpoint's model archives (its `ModelDataUrl`). */
+  public readonly modelsPrefix: string;
   public readonly variantName = VARIANT_NAME;
   public readonly role: Role;
   public readonly model: CfnModel;
@@ -76,6 +86,7 @@ export class GpuEndpoint extends Construct {
 
     const stack = Stack.of(this);
     this.endpointName = props.endpointName;
+    this.modelsPrefix = modelsPrefixOf(entry);
     this.endpointArn = stack.formatArn({
       service: 'sagemaker',
       resource: 'endpoint',
@@ -87,7 +98,7 @@ export class GpuEndpoint extends Construct {
       assumedBy: new ServicePrincipal('sagemaker.amazonaws.com'),
       description: `SageMaker execution role of endpoint ${props.endpointName}`,
     });
-    props.artifacts.grantReadObject(this.role, entry.artifact);
+    props.artifacts.grantReadEndpointModels(this.role, this.modelsPrefix);
     const image = regionalImage(this, entry.image ?? TRITON_IMAGE);
     image.repository.grantPull(this.role);
 
@@ -105,8 +116,9 @@ export class GpuEndpoint extends Construct {
       enableNetworkIsolation: true,
       primaryContainer: {
         image: image.uri,
-        modelDataUrl: props.artifacts.bucket.s3UrlForObject(entry.artifact),
-        environment: { SAGEMAKER_TRITON_DEFAULT_MODEL_NAME: entry.name },
+        // Triton serves whichever archive under the prefix an invocation names (TargetModel).
+        mode: 'MultiModel',
+        modelDataUrl: props.artifacts.bucket.s3UrlForObject(this.modelsPrefix),
       },
     });
     this.model.node.addDependency(this.role);
@@ -160,7 +172,7 @@ export class GpuEndpoint extends Construct {
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'ecr:GetAuthorizationToken (needed to pull the Triton image) supports no resource-level permissions; the image pull actions are limited to the sagemaker-tritonserver repository and S3 reads to this model’s own model.tar.gz.',
+        'ecr:GetAuthorizationToken (needed to pull the Triton image) supports no resource-level permissions; the image pull actions are limited to the sagemaker-tritonserver repository and S3 reads to this endpoint’s own prefix of model archives.',
     });
   }
 

@@ -3,22 +3,27 @@ import {
   endpointNameFor,
   GPU_CATALOG,
   type GpuModelEntry,
+  modelsPrefixOf,
   TRITON_IMAGE,
 } from '../../models/catalog';
 
 const valid: GpuModelEntry = {
   name: 'ocr-rec',
   description: 'test entry',
-  artifact: 'sagemaker/ocr-rec/model.tar.gz',
   minInstances: 1,
   maxInstances: 2,
   targetInvocationsPerInstance: 600,
 };
 
 describe('GPU catalog', () => {
-  it('is valid and holds the PP-OCRv4 text-line recognizer', () => {
+  it('is valid and holds the endpoint sized for the PP-OCRv4 text-line recognizer', () => {
     expect(catalogProblems(GPU_CATALOG)).toEqual([]);
     expect(GPU_CATALOG.map((entry) => entry.name)).toContain('ocr-rec');
+  });
+
+  it('keeps each endpoint’s models under its own prefix of the artifact bucket', () => {
+    expect(modelsPrefixOf(valid)).toBe('sagemaker/ocr-rec/');
+    expect(new Set(GPU_CATALOG.map(modelsPrefixOf)).size).toBe(GPU_CATALOG.length);
   });
 
   it('maps the common regions to a Triton registry', () => {
@@ -41,7 +46,6 @@ describe('GPU catalog', () => {
       {
         ...valid,
         name: 'Bad_Name',
-        artifact: 'artifacts/model.onnx',
         instanceType: 'g5.xlarge',
         minInstances: 0,
         maxInstances: -1,
@@ -52,7 +56,6 @@ describe('GPU catalog', () => {
     expect(problems).toEqual([
       expect.stringContaining('name repeats'),
       expect.stringContaining('name must be'),
-      expect.stringContaining('artifact must be'),
       expect.stringContaining('instanceType must'),
       expect.stringContaining('minInstances must'),
       expect.stringContaining('maxInstances must'),
