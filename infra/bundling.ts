@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { PackageTarball } from './native-packages';
 
 /** Root of the repository: the project root of every bundle and the home of the lockfile. */
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -28,25 +29,40 @@ export function ortDistDir(): string {
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __infergateCreateRequire } from 'node:module'; const require = __infergateCreateRequire(import.meta.url);";
 
+/** Packages left out of the esbuild bundle and shipped in the asset's `node_modules` instead. */
+export interface ShippedPackages {
+  /** Module names esbuild leaves as imports, e.g. `sharp`. */
+  readonly external: readonly string[];
+  /** What the asset's `node_modules` holds: each tarball extracted at its lockfile location. */
+  readonly tarballs: readonly PackageTarball[];
+}
+
 export interface BundleSpec {
   /**
    * Files copied into the asset root after bundling, as absolute paths.
    * @default none
    */
   readonly extraFiles?: readonly string[];
+  /**
+   * Packages with native code, shipped next to the bundle (see `native-packages.ts`).
+   * @default none: the asset has no `node_modules`
+   */
+  readonly packages?: ShippedPackages;
 }
 
 /**
  * The one set of esbuild options every Lambda bundle uses: ESM (`index.mjs`) for
  * top-level await and static imports, minified, with a linked source map (without sources
  * to keep the asset small), the AWS SDK bundled so that the asset runs exactly as tested,
- * with no `node_modules` at all, and local esbuild only (never Docker).
+ * and local esbuild only (never Docker). Everything is inlined except `spec.packages`, which
+ * (native code) ship as published in the asset's own `node_modules`.
  *
  * @example
  * new NodejsFunction(this, 'Fn', { entry, bundling: bundlingOptions({ extraFiles: ortRuntimeFiles() }) });
  */
 export function bundlingOptions(spec: BundleSpec = {}): BundlingOptions {
   const extraFiles = spec.extraFiles ?? [];
+  const packages = spec.packages ?? { external: [], tarballs: [] };
   return {
     format: OutputFormat.ESM,
     mainFields: ['module', 'main'],
@@ -56,20 +72,29 @@ export function bundlingOptions(spec: BundleSpec = {}): BundlingOptions {
     sourceMapMode: SourceMapMode.DEFAULT,
     sourcesContent: false,
     bundleAwsSDK: true,
-    externalModules: [],
+    externalModules: [...packages.external],
     forceDockerBundling: false,
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
-      afterBundling: (_inputDir: string, outputDir: string) =>
-        extraFiles.map(
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        ...extraFiles.map(
           (file) => `cp ${shellQuote(file)} ${shellQuote(path.join(outputDir, path.basename(file)))}`,
         ),
+        ...packages.tarballs.map(({ location, tarball }) => {
+          const target = shellQuote(path.join(outputDir, ...location.split('/')));
+          // npm tarballs hold one top directory (`package/`); owners are not kept.
+          return `mkdir -p ${target} && tar -xzf ${shellQuote(tarball)} -C ${target} --strip-components=1 --no-same-owner`;
+        }),
+      ],
     },
   };
 }
 
-/** Absolute paths of the onnxruntime-web files the inference bundle must ship. */
+/**
+ * Absolute paths of the onnxruntime-web files the bundles that run models must ship: the
+ * inference function (serving) and the admin function (validating models at registration).
+ */
 export function ortRuntimeFiles(): readonly string[] {
   const dist = ortDistDir();
   return ORT_RUNTIME_FILES.map((file) => path.join(dist, file));

@@ -6,7 +6,7 @@ import type { InfergateStack } from './infergate-stack';
 
 /** Where one function's bundled asset landed in the cloud assembly. */
 export interface FunctionAsset {
-  /** Short name: `inference`, `admin`, `bootstrap`. */
+  /** Short name: `inference`, `admin`, `bootstrap`, `usage-replay`. */
   readonly name: string;
   /** Construct path of the function. */
   readonly constructPath: string;
@@ -14,8 +14,14 @@ export interface FunctionAsset {
   readonly directory: string;
 }
 
-/** Limit of the inference asset, zipped (the project's budget; Lambda's own limit is 50 MB). */
+/**
+ * Limit of the inference asset, zipped (the project's budget; Lambda's own limit is 50 MB).
+ * The admin asset, which ships onnxruntime-web too, is held to it as well.
+ */
 export const INFERENCE_ASSET_LIMIT_BYTES = 25 * 1024 * 1024;
+
+/** Lambda's limit on a function's unzipped code (and layers), which every asset must keep. */
+export const LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
 
 /**
  * The staged assets of the platform's functions after `app.synth()`, found through each
@@ -33,6 +39,7 @@ export function functionAssets(stack: InfergateStack, assemblyDirectory: string)
     inference: stack.inference.function,
     admin: stack.admin.function,
     bootstrap: stack.adminKey.bootstrapFunction.function,
+    'usage-replay': stack.usageReplay.replay.function,
   };
   return Object.entries(functions).map(([name, fn]) => {
     const cfn = fn.node.defaultChild;

@@ -1,11 +1,17 @@
-import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
-import { bundlingOptions, REPO_ROOT } from '../bundling';
-import { API_FUNCTION_TIMEOUT, DEFAULT_LOG_RETENTION, defaultFunctionProps } from '../lambda-defaults';
+import { bundlingOptions, REPO_ROOT, type ShippedPackages } from '../bundling';
+import {
+  API_FUNCTION_TIMEOUT,
+  DEFAULT_LOG_RETENTION,
+  defaultFunctionProps,
+  FUNCTION_ARCHITECTURE,
+} from '../lambda-defaults';
+import { lambdaPlatforms, lockedPackages, packageTarballs } from '../native-packages';
 import { Problems } from '../validation';
 
 export interface PlatformFunctionProps {
@@ -28,6 +34,13 @@ export interface PlatformFunctionProps {
    * @default none
    */
   readonly extraFiles?: readonly string[];
+  /**
+   * Packages with native code that esbuild cannot inline (e.g. `sharp`): left external and
+   * shipped in the asset's `node_modules` with what they need at run time, at the lockfile's
+   * versions, for the function's architecture and for linux-x64 (see `lambdaPlatforms`).
+   * @default none
+   */
+  readonly nativePackages?: readonly string[];
   /** @default three months */
   readonly logRetention?: RetentionDays;
   /** What happens to the log group when the stack is deleted. @default RemovalPolicy.DESTROY */
@@ -84,7 +97,7 @@ export class PlatformFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { ...defaults.environment, ...props.environment },
-      bundling: bundlingOptions({ extraFiles: props.extraFiles }),
+      bundling: bundlingOptions({ extraFiles: props.extraFiles, packages: this.shippedPackages(props) }),
     });
 
     Validations.of(this.function).acknowledge({
@@ -97,5 +110,16 @@ export class PlatformFunction extends Construct {
       reason:
         'Active X-Ray tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; every other statement of this role names its resources.',
     });
+  }
+
+  /**
+   * The native packages' tarballs, checked against the lockfile on every synth but fetched
+   * only when this stack is bundled (`cdk ls` and template-only synths skip bundling).
+   */
+  private shippedPackages(props: PlatformFunctionProps): ShippedPackages | undefined {
+    const external = props.nativePackages ?? [];
+    if (external.length === 0) return undefined;
+    const locked = lockedPackages(external, lambdaPlatforms(FUNCTION_ARCHITECTURE));
+    return { external, tarballs: Stack.of(this).bundlingRequired ? packageTarballs(locked) : [] };
   }
 }

@@ -1,4 +1,15 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -11,15 +22,26 @@ import {
   DynamoRegistryStore,
   DynamoUsageStore,
 } from '../../functions/adapters/dynamodb';
-import { S3ArtifactStore } from '../../functions/adapters/s3';
-import { ENV, OPERATOR_TENANT_ID } from '../../functions/constants';
+import { S3ArtifactStore, S3UsageSpill } from '../../functions/adapters/s3';
+import { wasmTierRuntimes } from '../../functions/adapters/onnx/tier-runtimes';
+import { ENV, MAX_ARTIFACT_BYTES, OPERATOR_TENANT_ID, SERVICE } from '../../functions/constants';
 import { AdminService } from '../../functions/core/admin/admin-service';
 import { uploadKey } from '../../functions/core/artifacts';
-import { readOnnxSchema } from '../../functions/core/runtime/onnx-schema';
-import { functionAssets, INFERENCE_ASSET_LIMIT_BYTES } from '../../infra/function-assets';
-import { ORT_RUNTIME_FILES } from '../../infra/bundling';
-import { zipDirectory } from '../../infra/zip';
+import { ModelValidator } from '../../functions/core/validation';
+import { pipelineSchema } from '../../functions/api/schemas';
+import {
+  functionAssets,
+  INFERENCE_ASSET_LIMIT_BYTES,
+  LAMBDA_UNZIPPED_LIMIT_BYTES,
+} from '../../infra/function-assets';
+import { ORT_RUNTIME_FILES, REPO_ROOT } from '../../infra/bundling';
+import { FUNCTION_ARCHITECTURE } from '../../infra/lambda-defaults';
+import { lambdaPlatforms, lockedPackages } from '../../infra/native-packages';
+import { directorySize, listFiles, zipDirectory } from '../../infra/zip';
 import { DEMO_MODEL, pretrainedFile } from '../../models/pretrained';
+import { TEXT_DIRECTION_LABELS, textDirectionPipeline } from '../../models/pretrained-pipelines';
+import { renderTextLine } from '../support/text-lines';
+import { fixtureModel } from '../support/fixtures';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { LOCAL_S3, startS3rver, type LocalS3 } from '../support/s3rver';
 import { at, isRecord, synthApp } from './support/app';
@@ -29,15 +51,17 @@ const run = promisify(execFile);
 /**
  * The deployable assets, proven outside the repository: the app is synthesized with the
  * real bundling, each function's asset is copied to an empty directory far from any
- * node_modules, and a separate Node process imports it and handles one event against the
- * embedded DynamoDB (dynalite) and S3 (s3rver).
+ * node_modules (the inference asset carries its own: sharp, for arm64 and x64), and a
+ * separate Node process imports it and handles one event against the embedded DynamoDB
+ * (dynalite) and S3 (s3rver).
  */
-describe('function assets run without node_modules', () => {
+describe('function assets run outside the repository, with no node_modules but their own', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'infergate-assets-'));
   const assets = new Map<string, string>();
   let dynamo: LocalDynamo;
   let s3: LocalS3;
   let admin: AdminService;
+  let artifacts: S3ArtifactStore;
   let registry: DynamoRegistryStore;
   let adminKey: string;
   let tenantKey: string;
@@ -56,23 +80,26 @@ describe('function assets run without node_modules', () => {
     [dynamo, s3] = await Promise.all([startDynalite(), startS3rver()]);
     const documentClient = createDocumentClient({ client: dynamo.client });
     registry = new DynamoRegistryStore({ tableName: dynamo.tableName, client: documentClient });
-    const artifacts = new S3ArtifactStore({ bucket: s3.bucket, client: s3.client });
+    artifacts = new S3ArtifactStore({ bucket: s3.bucket, client: s3.client });
     admin = new AdminService({
       store: registry,
       artifacts,
       usage: new DynamoUsageStore({ tableName: dynamo.tableName, client: documentClient }),
-      readSchema: readOnnxSchema,
+      validator: new ModelValidator({ runtimes: wasmTierRuntimes(), maxModelBytes: MAX_ARTIFACT_BYTES }),
       uploadUrlTtlSeconds: 900,
     });
     adminKey = (await admin.createKey({ tenantId: OPERATOR_TENANT_ID, scopes: ['admin'] })).key;
     tenantId = (await admin.createTenant({ name: 'asset-test' })).tenantId;
     tenantKey = (await admin.createKey({ tenantId, scopes: ['infer', 'models:read'] })).key;
 
-    // A real model: PaddleOCR's text-direction classifier, the demo (and dashboard showcase) model.
+    // A real model: PaddleOCR's text-direction classifier, the demo (and dashboard showcase) model,
+    // with its classification pipeline as `npm start` seeds it (the admin API parses it the same way).
     const uploadId = randomBytes(16).toString('hex');
     await artifacts.put(uploadKey(uploadId), readFileSync(pretrainedFile(DEMO_MODEL.file)));
     await admin.createModel({ name: DEMO_MODEL.name, visibility: 'public' });
-    const version = await admin.createVersion(DEMO_MODEL.name, uploadId, 'lambda');
+    const version = await admin.createVersion(DEMO_MODEL.name, uploadId, 'lambda', {
+      pipeline: pipelineSchema.parse(textDirectionPipeline()),
+    });
     await admin.setAlias(DEMO_MODEL.name, 'prod', version.version);
   }, 180_000);
 
@@ -81,13 +108,64 @@ describe('function assets run without node_modules', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('copies each asset where no node_modules can be found', () => {
-    expect([...assets.keys()].sort()).toEqual(['admin', 'bootstrap', 'inference']);
-    for (const directory of assets.values()) {
-      for (let dir = directory; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+  it('copies each asset where no node_modules can be found but the inference asset’s own', () => {
+    expect([...assets.keys()].sort()).toEqual(['admin', 'bootstrap', 'inference', 'usage-replay']);
+    for (const [name, directory] of assets) {
+      for (let dir = path.dirname(directory); dir !== path.dirname(dir); dir = path.dirname(dir)) {
         expect(existsSync(path.join(dir, 'node_modules'))).toBe(false);
       }
+      expect(existsSync(path.join(directory, 'node_modules'))).toBe(name === 'inference');
     }
+  });
+
+  it('ships sharp in the inference asset for arm64 (Lambda) and x64, as the lockfile pins it, within Lambda’s limits', () => {
+    const inference = assetDir('inference');
+    const locked = lockedPackages(['sharp'], lambdaPlatforms(FUNCTION_ARCHITECTURE));
+    // Package roots: node_modules/<name>/package.json, scoped or nested.
+    const shipped = listFiles(inference)
+      .map((file) =>
+        /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\/package\.json$/.exec(file.split(path.sep).join('/')),
+      )
+      .flatMap((match) => (match === null ? [] : [match[1]]));
+    expect(FUNCTION_ARCHITECTURE).toBe(Architecture.ARM_64);
+    expect(locked.map((pkg) => pkg.name).sort()).toEqual([
+      '@img/colour',
+      '@img/sharp-libvips-linux-arm64',
+      '@img/sharp-libvips-linux-x64',
+      '@img/sharp-linux-arm64',
+      '@img/sharp-linux-x64',
+      'detect-libc',
+      'semver',
+      'sharp',
+    ]);
+    expect(shipped.sort()).toEqual(locked.map((pkg) => pkg.location).sort());
+    for (const pkg of locked) {
+      const manifest: unknown = JSON.parse(
+        readFileSync(path.join(inference, pkg.location, 'package.json'), 'utf8'),
+      );
+      expect([at(manifest, 'name'), at(manifest, 'version')]).toEqual([pkg.name, pkg.version]);
+    }
+    const sharpVersion = locked.find((pkg) => pkg.name === 'sharp')?.version;
+    const libvips = (cpu: string) =>
+      path.join(inference, 'node_modules', '@img', `sharp-libvips-linux-${cpu}`, 'lib');
+    const binding = (cpu: string) =>
+      path.join(
+        inference,
+        'node_modules',
+        '@img',
+        `sharp-linux-${cpu}`,
+        'lib',
+        `sharp-linux-${cpu}-${sharpVersion}.node`,
+      );
+    const sharedLibrary = (cpu: string) =>
+      path.join(
+        libvips(cpu),
+        listFiles(libvips(cpu)).find((file) => file.startsWith('libvips-cpp.so')) ?? 'none',
+      );
+    // ELF e_machine: 0xB7 is AArch64 (Graviton), 0x3E is x86-64.
+    expect([elfMachine(binding('arm64')), elfMachine(sharedLibrary('arm64'))]).toEqual([0xb7, 0xb7]);
+    expect([elfMachine(binding('x64')), elfMachine(sharedLibrary('x64'))]).toEqual([0x3e, 0x3e]);
+    expect(directorySize(inference)).toBeLessThanOrEqual(LAMBDA_UNZIPPED_LIMIT_BYTES);
   });
 
   it('ships onnxruntime-web’s loader and WASM next to the inference bundle, within 25 MB zipped', () => {
@@ -95,6 +173,43 @@ describe('function assets run without node_modules', () => {
     for (const file of ['index.mjs', ...ORT_RUNTIME_FILES])
       expect(existsSync(path.join(inference, file))).toBe(true);
     expect(zipDirectory(inference).length).toBeLessThanOrEqual(INFERENCE_ASSET_LIMIT_BYTES);
+  });
+
+  it('ships the same loader and WASM next to the admin bundle, which validates models, within 25 MB zipped', () => {
+    const adminAsset = assetDir('admin');
+    for (const file of ['index.mjs', ...ORT_RUNTIME_FILES])
+      expect(existsSync(path.join(adminAsset, file))).toBe(true);
+    expect(zipDirectory(adminAsset).length).toBeLessThanOrEqual(INFERENCE_ASSET_LIMIT_BYTES);
+  });
+
+  it('admin: validates an uploaded model on onnxruntime-web from its own bundle, and refuses a bad one', async () => {
+    await admin.createModel({ name: 'asset-digits', visibility: 'public' });
+    const register = async (file: string) => {
+      const uploadId = randomBytes(16).toString('hex');
+      await artifacts.put(uploadKey(uploadId), readFileSync(file));
+      const { result } = await invoke(
+        'admin',
+        httpEvent('POST', '/admin/models/asset-digits/versions', {
+          routeKey: 'POST /admin/models/{name}/versions',
+          pathParameters: { name: 'asset-digits' },
+          headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ uploadId }),
+        }),
+        functionEnv({ [ENV.ORT_WASM_DIR]: assetDir('admin') }),
+      );
+      return { status: at(result, 'statusCode'), body: JSON.parse(String(at(result, 'body'))) as unknown };
+    };
+
+    const accepted = await register(path.join(REPO_ROOT, 'models', 'build', 'digits.onnx'));
+    const refused = await register(fixtureModel(path.join('rejected', 'custom-operator.onnx')));
+
+    expect(accepted.status).toBe(201);
+    expect(at(accepted.body, 'version')).toBe('1');
+    expect(at(accepted.body, 'validation', 'runtime')).toMatch(/^onnxruntime-web 1\.\d+\.\d+ \(wasm\)$/);
+    expect(at(accepted.body, 'validation', 'sample')).toEqual([{ name: 'pixels', shape: [1, 64] }]);
+    expect(refused.status).toBe(400);
+    expect(at(refused.body, 'code')).toBe('unsupported_operator');
+    expect(await registry.listVersions('asset-digits')).toHaveLength(1);
   });
 
   it('inference: loads onnxruntime-web and answers an infer request for a real model', async () => {
@@ -140,6 +255,43 @@ describe('function assets run without node_modules', () => {
     expect(at(emf, 'InferenceLatency')).toEqual(expect.any(Number));
   });
 
+  it('inference: decodes a PNG with the shipped sharp and answers predict with labels', async () => {
+    // A text line drawn upside down, by sharp here; the asset decodes it with its own copy.
+    const line = await renderTextLine('Hello World', { upsideDown: true });
+
+    const { result } = await invoke('inference', predictEvent(line), inferenceEnv());
+
+    expect(at(result, 'statusCode')).toBe(200);
+    const response: unknown = JSON.parse(String(at(result, 'body')));
+    expect(at(response, 'model_name')).toBe(DEMO_MODEL.name);
+    const labels = at(response, 'labels');
+    expect(Array.isArray(labels) ? labels.map((entry) => at(entry, 'label')) : labels).toEqual(
+      [...TEXT_DIRECTION_LABELS].reverse(),
+    );
+    expect(Number(at(labels, 0, 'score'))).toBeGreaterThan(0.9);
+  });
+
+  it('inference: without its node_modules, predict answers 503 image_decoder_unavailable and infer still works', async () => {
+    const withoutSharp = path.join(work, 'inference-without-sharp');
+    cpSync(assetDir('inference'), withoutSharp, {
+      recursive: true,
+      filter: (source) => path.basename(source) !== 'node_modules',
+    });
+    const env = functionEnv({ [ENV.ORT_WASM_DIR]: withoutSharp });
+    const line = await renderTextLine('Hello World');
+
+    const predicted = await invokeAt(withoutSharp, predictEvent(line), env);
+    const inferred = await invokeAt(withoutSharp, inferEvent(), env);
+
+    expect(existsSync(path.join(withoutSharp, 'node_modules'))).toBe(false);
+    expect(at(predicted.result, 'statusCode')).toBe(503);
+    expect(JSON.parse(String(at(predicted.result, 'body')))).toEqual(
+      expect.objectContaining({ code: 'image_decoder_unavailable' }),
+    );
+    expect(at(inferred.result, 'statusCode')).toBe(200);
+    expect(at(JSON.parse(String(at(inferred.result, 'body'))), 'outputs', 0, 'shape')).toEqual([1, 2]);
+  });
+
   it('inference: answers a route it does not know with the platform’s JSON 404', async () => {
     const { result } = await invoke(
       'inference',
@@ -165,6 +317,51 @@ describe('function assets run without node_modules', () => {
 
     expect(at(result, 'statusCode')).toBe(200);
     expect(String(at(result, 'body'))).toContain(tenantId);
+  });
+
+  it('usage-replay: applies a spilled usage write once, deletes it, and publishes the replay metrics', async () => {
+    const usage = new DynamoUsageStore({
+      tableName: dynamo.tableName,
+      client: createDocumentClient({ client: dynamo.client }),
+    });
+    const spill = new S3UsageSpill({ bucket: s3.bucket, client: s3.client });
+    // A write the data plane could not apply: its writer is retired, the write spilled.
+    const write = usage.open({
+      tenantId: 'asset-replay',
+      keyId: '0123456789abcdef',
+      modelName: DEMO_MODEL.name,
+      version: '1',
+      plan: 'standard',
+      at: new Date('2026-11-15T10:00:00Z'),
+      error: false,
+      computeMs: 5,
+      inputBytes: 100,
+      outputBytes: 20,
+    });
+    usage.close(write, false);
+    await spill.put(write);
+    const event: unknown = JSON.parse(
+      readFileSync(path.join(__dirname, 'fixtures', 'scheduled-event.json'), 'utf8'),
+    );
+
+    const first = await invoke('usage-replay', event, functionEnv({}));
+    const second = await invoke('usage-replay', event, functionEnv({}));
+
+    expect(first.result).toEqual({ replayed: 1, failed: 0, left: 0, stoppedEarly: false });
+    expect(second.result).toEqual({ replayed: 0, failed: 0, left: 0, stoppedEarly: false });
+    expect(await usage.listTenantMonth('asset-replay', '2026-11')).toEqual([
+      expect.objectContaining({ requests: 1, errors: 0, computeMs: 5, inputBytes: 100, outputBytes: 20 }),
+    ]);
+    const emf = first.stdout
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line): unknown => JSON.parse(line))
+      .find((record) => at(record, 'UsageSpillBacklog') !== undefined);
+    expect(at(emf, '_aws', 'CloudWatchMetrics', 0, 'Namespace')).toBe('Infergate');
+    expect(at(emf, 'service')).toBe(SERVICE.usageReplay);
+    expect([at(emf, 'UsageReplayed'), at(emf, 'UsageReplayFailed'), at(emf, 'UsageSpillBacklog')]).toEqual([
+      1, 0, 0,
+    ]);
   });
 
   it('bootstrap: issues the admin key into the secret and the registry, and returns only its id', async () => {
@@ -234,13 +431,51 @@ describe('function assets run without node_modules', () => {
     };
   }
 
+  function inferenceEnv(): Record<string, string> {
+    return functionEnv({ [ENV.ORT_WASM_DIR]: assetDir('inference') });
+  }
+
+  /** `POST /v1/models/text-direction/predict` with the image's bytes, as API Gateway delivers them. */
+  function predictEvent(image: Buffer): Record<string, unknown> {
+    return httpEvent('POST', `/v1/models/${DEMO_MODEL.name}/predict`, {
+      routeKey: 'POST /v1/models/{name}/predict',
+      pathParameters: { name: DEMO_MODEL.name },
+      headers: { authorization: `Bearer ${tenantKey}`, 'content-type': 'image/png' },
+      body: image.toString('base64'),
+      isBase64Encoded: true,
+    });
+  }
+
+  /** `POST /v2/models/text-direction/infer` with a blank line. */
+  function inferEvent(): Record<string, unknown> {
+    const body = {
+      inputs: [
+        { name: 'x', datatype: 'FP32', shape: [1, 3, 48, 192], data: new Array(3 * 48 * 192).fill(0) },
+      ],
+    };
+    return httpEvent('POST', `/v2/models/${DEMO_MODEL.name}/infer`, {
+      routeKey: 'POST /v2/models/{name}/infer',
+      pathParameters: { name: DEMO_MODEL.name },
+      headers: { authorization: `Bearer ${tenantKey}` },
+      body: JSON.stringify(body),
+    });
+  }
+
   /** Runs one event through an asset's `handler` in a new Node process, from the asset's directory. */
-  async function invoke(
+  function invoke(
     name: string,
     event: unknown,
     env: Record<string, string>,
   ): Promise<{ result: unknown; stdout: string }> {
-    const directory = assetDir(name);
+    return invokeAt(assetDir(name), event, env);
+  }
+
+  async function invokeAt(
+    directory: string,
+    event: unknown,
+    env: Record<string, string>,
+  ): Promise<{ result: unknown; stdout: string }> {
+    const name = path.basename(directory);
     const eventFile = path.join(work, `${name}-event.json`);
     const resultFile = path.join(work, `${name}-result.json`);
     writeFileSync(eventFile, JSON.stringify(event));
@@ -292,6 +527,8 @@ interface HttpEventOptions {
   readonly pathParameters?: Record<string, string>;
   readonly headers?: Record<string, string>;
   readonly body?: string;
+  /** The body is base64 (API Gateway's form of binary bodies). @default false */
+  readonly isBase64Encoded?: boolean;
 }
 
 /** An API Gateway HTTP API (payload 2.0) event, from the fixture. */
@@ -312,7 +549,21 @@ function httpEvent(method: string, rawPath: string, options: HttpEventOptions): 
     },
     ...(options.pathParameters === undefined ? {} : { pathParameters: options.pathParameters }),
     ...(options.body === undefined ? {} : { body: options.body }),
+    isBase64Encoded: options.isBase64Encoded ?? false,
   };
+}
+
+/** The ELF `e_machine` of a shared object: which CPU it was built for. */
+function elfMachine(file: string): number {
+  const header = Buffer.alloc(20);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (header.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${file} is not an ELF file`);
+  return header.readUInt16LE(18);
 }
 
 interface FakeSecretsManager {
