@@ -17,6 +17,8 @@ import { measureColdStarts, reportColdStarts } from './scenarios/cold-start';
 import { measureBareServer, measurePlatform, reportHttp } from './scenarios/http';
 import { measureModelLatency, reportModelLatency } from './scenarios/model-latency';
 import { measureSessionOptions, reportSessionOptions } from './scenarios/session-options';
+import { measurePlanLimits, reportPlanLimits } from './scenarios/plan-limits';
+import { measureTiers, reportTiers } from './scenarios/tiers';
 import { measureWarmupCurves, reportWarmupCurves } from './scenarios/warmup-curve';
 import { reportSummary } from './summary';
 import { reportThingsTried } from './things-tried';
@@ -103,6 +105,14 @@ async function main(): Promise<void> {
     await measurePlatform(textDirection, 60, http),
     await measurePlatform(textDirection, 0, http),
   ];
+
+  progress('plan enforcement: DynamoDB operations and latency per warm request');
+  const limitSettings = { runs: SETTINGS.httpRuns, warmup: SETTINGS.httpWarmup };
+  const planLimits = [await measurePlanLimits(60, limitSettings), await measurePlanLimits(0, limitSettings)];
+
+  progress('tiers: lambda (WASM) and the local sagemaker tier (native), over HTTP');
+  const tierSettings = { runs: SETTINGS.httpRuns, warmup: SETTINGS.httpWarmup };
+  const tiers = [await measureTiers(textDirection, tierSettings), await measureTiers(digits, tierSettings)];
   const textLatency = latencies[0];
   if (textLatency === undefined) throw new Error('no text-direction latency');
 
@@ -126,6 +136,8 @@ async function main(): Promise<void> {
     ...reportModelLatency(latencies, direct),
     ...reportColdStarts(textDirection, coldStarts, SETTINGS.coldStarts),
     ...reportHttp(textDirection, textLatency.wasmFp32, bare, platforms, http),
+    ...reportTiers(tiers, tierSettings),
+    ...reportPlanLimits(planLimits, limitSettings),
     ...reportWarmupCurves(textDirection, curves, SETTINGS.curveRepeats),
     ...reportThingsTried({
       curves,

@@ -1,3 +1,5 @@
+import type { BaselineAgreement } from '../functions/core/registry/types';
+
 /**
  * Human output: aligned tables and readable sizes. Machine output (`--json`) bypasses all
  * of this and prints the response unchanged.
@@ -48,4 +50,18 @@ export function orDash(value: string | undefined): string {
 /** `[-1, 4]` */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/** `vs 1: probabilities top-1 100.00% of 32 rows, max |diff| 0.0079` (one clause per output). */
+export function formatAgreement(agreement: BaselineAgreement): string {
+  const outputs = agreement.outputs.map((output) => {
+    const topOne =
+      output.topOneAgreement === undefined
+        ? ''
+        : ` top-1 ${(output.topOneAgreement * 100).toFixed(2)}% of ${output.rows ?? 0} rows,`;
+    const nonFinite =
+      output.nonFiniteMismatches === 0 ? '' : `, ${output.nonFiniteMismatches} non-finite mismatches`;
+    return `${output.output}${topOne} max |diff| ${output.maxAbsDiff.toPrecision(2)}${nonFinite}`;
+  });
+  return `vs ${agreement.baselineVersion}: ${outputs.join('; ')}`;
 }

@@ -1,12 +1,15 @@
 import type {
   CreateKeyRequest,
   CreateModelRequest,
+  CreatePlanRequest,
   CreateTenantRequest,
   CreateUploadRequest,
   CreateVersionRequest,
   CreatedKey,
+  PutAliasRequest,
   RotateKeyRequest,
   RotatedKey,
+  UpdatePlanRequest,
   UploadTicket,
 } from '../functions/api/schemas';
 import type {
@@ -16,12 +19,17 @@ import type {
   ModelList,
   ModelMetadata,
   InferResponse,
+  PlanChangeList,
+  PlanList,
+  Prediction,
   TenantList,
   TenantModelList,
+  BillingReport,
+  TenantUsageReport,
   UsageReport,
   VersionList,
 } from '../functions/api/views';
-import type { Alias, Model, ModelVersion, Tenant } from '../functions/core/registry/types';
+import type { Alias, Model, ModelVersion, Plan, Tenant } from '../functions/core/registry/types';
 import { InfergateApiError, InfergateClientError } from './errors';
 import { apiErrorFromResponse, networkError, parseJsonBody } from './responses';
 import type {
@@ -33,12 +41,13 @@ import type {
   RegisterModelOptions,
   ServerMetadata,
   UploadProgressListener,
+  UsageReportFormat,
 } from './types';
 import { artifactBody, putArtifact } from './upload';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-type Method = 'GET' | 'POST' | 'PUT';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
 type Query = Readonly<Record<string, string | undefined>>;
 
 /** A raw HTTP answer, before it is judged a success or an error. */
@@ -141,6 +150,50 @@ export class InfergateClient {
     return this.call('POST', `/admin/keys/${segment(keyId)}/rotate`, { body: request });
   }
 
+  // Control plane: plans.
+
+  /**
+   * `POST /admin/plans`. Prices are decimal strings (`"0.40"`), never numbers; absent limits
+   * mean unlimited.
+   *
+   * @example
+   * const price = { perThousandRequests: '0.40', perComputeSecond: '0.00005' };
+   * await admin.createPlan({ planId: 'team', monthlyQuota: 100_000, prices: { tiers: { lambda: price, sagemaker: price } } });
+   */
+  public createPlan(request: CreatePlanRequest): Promise<Plan> {
+    return this.call('POST', '/admin/plans', { body: request });
+  }
+
+  /**
+   * `PATCH /admin/plans/{planId}`: a JSON merge patch; `null` removes a limit.
+   *
+   * @example
+   * await admin.updatePlan('team', { monthlyQuota: null, rateLimit: { burst: 40 } });
+   */
+  public updatePlan(planId: string, patch: UpdatePlanRequest): Promise<Plan> {
+    return this.call('PATCH', `/admin/plans/${segment(planId)}`, { body: patch });
+  }
+
+  /** `GET /admin/plans/{planId}` */
+  public getPlan(planId: string): Promise<Plan> {
+    return this.call('GET', `/admin/plans/${segment(planId)}`);
+  }
+
+  /** `GET /admin/plans` */
+  public listPlans(): Promise<PlanList> {
+    return this.call('GET', '/admin/plans');
+  }
+
+  /** `PUT /admin/tenants/{tenantId}/plan`: moves the tenant to `plan` from now on. */
+  public setTenantPlan(tenantId: string, plan: string): Promise<Tenant> {
+    return this.call('PUT', `/admin/tenants/${segment(tenantId)}/plan`, { body: { plan } });
+  }
+
+  /** `GET /admin/tenants/{tenantId}/plan-changes`: the tenant's plans over time, oldest first. */
+  public listPlanChanges(tenantId: string): Promise<PlanChangeList> {
+    return this.call('GET', `/admin/tenants/${segment(tenantId)}/plan-changes`);
+  }
+
   // Control plane: models.
 
   /** `POST /admin/uploads`: a presigned URL to `PUT` an artifact to. See `uploadArtifact`. */
@@ -173,16 +226,71 @@ export class InfergateClient {
     return this.call('GET', `/admin/models/${segment(name)}/versions`);
   }
 
-  /** `PUT /admin/models/{name}/aliases/{alias}`: points `alias` (e.g. `prod`) at `version`. */
-  public setAlias(name: string, alias: string, version: string): Promise<Alias> {
+  /**
+   * `PUT /admin/models/{name}/aliases/{alias}`: points `alias` (e.g. `prod`) at a version, or
+   * splits it over weighted versions (a canary). The target it replaces is kept for
+   * `rollbackAlias`.
+   *
+   * @example
+   * await admin.setAlias('digits', 'prod', '3');
+   * await admin.setAlias('digits', 'prod', {
+   *   routes: [{ version: '3', weight: 90 }, { version: '4', weight: 10 }],
+   * });
+   */
+  public setAlias(name: string, alias: string, target: string | PutAliasRequest): Promise<Alias> {
     return this.call('PUT', `/admin/models/${segment(name)}/aliases/${segment(alias)}`, {
-      body: { version },
+      body: typeof target === 'string' ? { version: target } : target,
     });
+  }
+
+  /**
+   * `POST /admin/models/{name}/aliases/{alias}/rollback`: restores the target the alias had
+   * before its last change (409 `nothing_to_roll_back` when there is none).
+   */
+  public rollbackAlias(name: string, alias: string): Promise<Alias> {
+    return this.call('POST', `/admin/models/${segment(name)}/aliases/${segment(alias)}/rollback`);
   }
 
   /** `GET /admin/usage?month=...&tenantId=...` */
   public adminUsage(query: AdminUsageQuery = {}): Promise<UsageReport> {
     return this.call('GET', '/admin/usage', { query: { month: query.month, tenantId: query.tenantId } });
+  }
+
+  /**
+   * `GET /admin/reports/usage?month=...&tenantId=...`: the month's usage priced by plan, per
+   * tenant, model, version and plan, with totals per currency (docs/billing.md).
+   *
+   * @example
+   * const report = await admin.usageReport({ month: '2026-11' });
+   * for (const total of report.totals) console.log(total.currency, total.amount);
+   */
+  public usageReport(query: AdminUsageQuery = {}): Promise<BillingReport> {
+    return this.call('GET', '/admin/reports/usage', {
+      query: { month: query.month, tenantId: query.tenantId },
+    });
+  }
+
+  /**
+   * `GET /admin/reports/usage?format=csv|html`: the same report as the platform renders it,
+   * as text: RFC 4180 CSV, or a self-contained HTML page with a chart of daily requests.
+   *
+   * @example
+   * await writeFile('usage-2026-11.csv', await admin.usageReportDocument('csv', { month: '2026-11' }));
+   */
+  public async usageReportDocument(format: UsageReportFormat, query: AdminUsageQuery = {}): Promise<string> {
+    const response = await this.send('GET', '/admin/reports/usage', {
+      query: { month: query.month, tenantId: query.tenantId, format },
+      accept: format === 'csv' ? 'text/csv' : 'text/html',
+    });
+    if (response.status < 200 || response.status >= 300) throw toError(response);
+    const type = response.header('content-type') ?? '';
+    if (!type.startsWith(format === 'csv' ? 'text/csv' : 'text/html')) {
+      throw new InfergateClientError(
+        'invalid_response',
+        `GET ${response.url.pathname} answered ${type || 'no content type'}, not ${format}`,
+      );
+    }
+    return response.text;
   }
 
   /** `GET /openapi.json`: the API description. */
@@ -197,8 +305,11 @@ export class InfergateClient {
     return this.call('GET', '/v1/models');
   }
 
-  /** `GET /v1/usage?month=YYYY-MM`: the key's tenant's usage (current UTC month by default). */
-  public usage(month?: string): Promise<UsageReport> {
+  /**
+   * `GET /v1/usage?month=YYYY-MM`: the key's tenant's usage (current UTC month by default)
+   * and its charges, priced by its plans: the estimated charge while the month is not over.
+   */
+  public usage(month?: string): Promise<TenantUsageReport> {
     return this.call('GET', '/v1/usage', { query: { month } });
   }
 
@@ -234,6 +345,30 @@ export class InfergateClient {
   /** `POST /v2/models/{name}[/versions/{version}]/infer`: runs the model. */
   public infer(name: string, request: InferRequest, version?: string): Promise<InferResponse> {
     return this.call('POST', `${modelPath(name, version)}/infer`, { body: request });
+  }
+
+  // Task routes.
+
+  /**
+   * `POST /v1/models/{name}[/versions/{version}]/predict`: runs an image (a PNG, JPEG or WebP
+   * file's bytes, sent base64-encoded) through the version's pipeline.
+   *
+   * @example
+   * const { text, confidence } = (await client.predict('ocr', await readFile('line.png'))) as TextPrediction;
+   */
+  public predict(
+    name: string,
+    image: Uint8Array,
+    options: { readonly version?: string; readonly topK?: number } = {},
+  ): Promise<Prediction> {
+    const base = `/v1/models/${segment(name)}`;
+    const path = options.version === undefined ? base : `${base}/versions/${segment(options.version)}`;
+    return this.call('POST', `${path}/predict`, {
+      body: {
+        image: Buffer.from(image.buffer, image.byteOffset, image.byteLength).toString('base64'),
+        ...(options.topK === undefined ? {} : { top_k: options.topK }),
+      },
+    });
   }
 
   // Flows that combine routes.
@@ -287,7 +422,13 @@ export class InfergateClient {
       description: options.description,
     });
     const uploadId = await this.uploadArtifact(source, options.onProgress);
-    return this.createVersion(name, { uploadId, tier: options.tier ?? 'lambda' });
+    return this.createVersion(name, {
+      uploadId,
+      tier: options.tier ?? 'lambda',
+      ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
+      ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
+      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    });
   }
 
   private async ensureModel(request: CreateModelRequest): Promise<void> {
@@ -343,7 +484,7 @@ export class InfergateClient {
   private async send(
     method: Method,
     path: string,
-    options: { body?: unknown; query?: Query },
+    options: { body?: unknown; query?: Query; accept?: string },
   ): Promise<RawResponse> {
     const url = new URL(`${this.url}${path}`);
     for (const [name, value] of Object.entries(options.query ?? {})) {
@@ -351,7 +492,7 @@ export class InfergateClient {
     }
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.apiKey}`,
-      accept: 'application/json',
+      accept: options.accept ?? 'application/json',
     };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;

@@ -1,4 +1,5 @@
 import type { Datatype } from '../functions/core/tensors/datatypes';
+import type { PipelineRequest } from '../functions/api/schemas';
 import type { Tier, Visibility } from '../functions/core/registry/types';
 
 /** Settings of an `InfergateClient`. */
@@ -79,6 +80,15 @@ export interface RegisterModelOptions {
   /** Required for private models: the tenant that may use the model. */
   readonly ownerTenantId?: string;
   readonly description?: string;
+  /**
+   * A version of the model to compare the new one with (e.g. its fp32 original); the
+   * agreement is recorded on the new version.
+   */
+  readonly baseline?: string;
+  /** Pre- and post-processing for `predict` (see docs/models.md, "Pipelines"). */
+  readonly pipeline?: PipelineRequest;
+  /** Tier `sagemaker`: the GPU endpoint (catalog name); the deployment's only one when absent. */
+  readonly endpoint?: string;
   readonly onProgress?: UploadProgressListener;
 }
 
@@ -89,3 +99,6 @@ export interface AdminUsageQuery {
   /** One tenant; every tenant when absent. */
   readonly tenantId?: string;
 }
+
+/** Renderings of the usage report that `usageReportDocument` fetches as text. */
+export type UsageReportFormat = 'csv' | 'html';

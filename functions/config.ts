@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_KEY_CACHE_TTL_SECONDS, DEFAULT_SESSION_CACHE_BYTES, ENV } from './constants';
+import {
+  DEFAULT_KEY_CACHE_TTL_SECONDS,
+  DEFAULT_SESSION_CACHE_BYTES,
+  ENV,
+  MAX_ARTIFACT_BYTES,
+} from './constants';
+import { type GpuEndpointRef, parseGpuEndpoints } from './core/endpoints';
 
 /**
  * Function configuration, read once at cold start from the environment and validated.
@@ -12,11 +18,17 @@ export interface Config {
   readonly dynamodbEndpoint?: string;
   readonly s3Endpoint?: string;
   readonly sagemakerEndpoint?: string;
+  /** The GPU endpoints (`sagemaker` tier); none when absent. */
+  readonly sagemakerEndpoints?: readonly GpuEndpointRef[];
+  /** Timeout of one SageMaker endpoint call; the client's default when absent. */
+  readonly sagemakerTimeoutMs?: number;
   readonly keyCacheTtlSeconds: number;
   readonly sessionCacheBytes: number;
   readonly ortWasmDir?: string;
   readonly ortNumThreads: number;
   readonly uploadUrlTtlSeconds: number;
+  /** Largest model file accepted at registration; `MAX_ARTIFACT_BYTES` when absent. */
+  readonly maxModelBytes?: number;
 }
 
 const optionalUrl = z.url().optional();
@@ -29,11 +41,21 @@ const schema = z.object({
   [ENV.DYNAMODB_ENDPOINT]: optionalUrl,
   [ENV.S3_ENDPOINT]: optionalUrl,
   [ENV.SAGEMAKER_ENDPOINT]: optionalUrl,
+  [ENV.SAGEMAKER_ENDPOINTS]: z
+    .string()
+    .transform((value, context) => {
+      const { endpoints, problems } = parseGpuEndpoints(value);
+      for (const problem of problems) context.addIssue({ code: 'custom', message: problem });
+      return endpoints;
+    })
+    .optional(),
+  [ENV.SAGEMAKER_TIMEOUT_MS]: int(100, 60_000).optional(),
   [ENV.KEY_CACHE_TTL_SECONDS]: int(0, 3600).default(DEFAULT_KEY_CACHE_TTL_SECONDS),
   [ENV.SESSION_CACHE_BYTES]: int(1024 * 1024, 64 * 1024 ** 3).default(DEFAULT_SESSION_CACHE_BYTES),
   [ENV.ORT_WASM_DIR]: z.string().min(1).optional(),
   [ENV.ORT_NUM_THREADS]: int(1, 64).default(1),
   [ENV.UPLOAD_URL_TTL_SECONDS]: int(60, 7 * 24 * 3600).default(900),
+  [ENV.MAX_MODEL_BYTES]: int(1, MAX_ARTIFACT_BYTES).optional(),
 });
 
 export class ConfigError extends Error {
@@ -66,10 +88,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     dynamodbEndpoint: v[ENV.DYNAMODB_ENDPOINT],
     s3Endpoint: v[ENV.S3_ENDPOINT],
     sagemakerEndpoint: v[ENV.SAGEMAKER_ENDPOINT],
+    sagemakerEndpoints: v[ENV.SAGEMAKER_ENDPOINTS],
+    sagemakerTimeoutMs: v[ENV.SAGEMAKER_TIMEOUT_MS],
     keyCacheTtlSeconds: v[ENV.KEY_CACHE_TTL_SECONDS],
     sessionCacheBytes: v[ENV.SESSION_CACHE_BYTES],
     ortWasmDir: v[ENV.ORT_WASM_DIR],
     ortNumThreads: v[ENV.ORT_NUM_THREADS],
     uploadUrlTtlSeconds: v[ENV.UPLOAD_URL_TTL_SECONDS],
+    maxModelBytes: v[ENV.MAX_MODEL_BYTES],
   };
 }

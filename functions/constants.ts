@@ -14,6 +14,14 @@ export const ENV = {
   S3_ENDPOINT: 'INFERGATE_S3_ENDPOINT',
   /** Optional endpoint override for SageMaker Runtime (the local endpoint server). */
   SAGEMAKER_ENDPOINT: 'INFERGATE_SAGEMAKER_ENDPOINT',
+  /**
+   * The GPU endpoints of the deployment (the `sagemaker` tier), as comma-separated
+   * `<catalog name>=<SageMaker endpoint name>` pairs, e.g. `ocr-rec=infergate-prod-ocr-rec`.
+   * Empty or absent: the deployment has no `sagemaker` tier.
+   */
+  SAGEMAKER_ENDPOINTS: 'INFERGATE_SAGEMAKER_ENDPOINTS',
+  /** How long one SageMaker endpoint call may take, in milliseconds, before it is a 504. */
+  SAGEMAKER_TIMEOUT_MS: 'INFERGATE_SAGEMAKER_TIMEOUT_MS',
   /** How long an authenticated key stays cached in a warm function, in seconds (0 disables). */
   KEY_CACHE_TTL_SECONDS: 'INFERGATE_KEY_CACHE_TTL_SECONDS',
   /** Upper bound of the bytes of model sessions kept in memory by one function instance. */
@@ -26,6 +34,8 @@ export const ENV = {
   STAGE: 'INFERGATE_STAGE',
   /** Lifetime of presigned upload URLs, in seconds. */
   UPLOAD_URL_TTL_SECONDS: 'INFERGATE_UPLOAD_URL_TTL_SECONDS',
+  /** Largest model file accepted at registration, in bytes (at most `MAX_ARTIFACT_BYTES`). */
+  MAX_MODEL_BYTES: 'INFERGATE_MAX_MODEL_BYTES',
   /** Secrets Manager secret holding the bootstrap admin key (AWS only). */
   ADMIN_KEY_SECRET_ARN: 'INFERGATE_ADMIN_KEY_SECRET_ARN',
 } as const;
@@ -35,13 +45,39 @@ export const SERVICE = {
   inference: 'infergate-inference',
   admin: 'infergate-admin',
   bootstrap: 'infergate-bootstrap',
+  usageReplay: 'infergate-usage-replay',
 } as const;
+
+/**
+ * Metering metrics (Powertools EMF, namespace `METRICS_NAMESPACE`, dimension `service`):
+ * the inference function counts usage writes spilled and lost, the replay function what it
+ * replayed, what failed, and what is left in the spill after each run.
+ */
+export const USAGE_METRICS = {
+  spilled: 'UsageSpilled',
+  lost: 'UsageLost',
+  replayed: 'UsageReplayed',
+  replayFailed: 'UsageReplayFailed',
+  spillBacklog: 'UsageSpillBacklog',
+} as const;
+
+/**
+ * Prefix of spilled usage writes in the artifact bucket (one JSON object per write,
+ * `<prefix><writer>-<sequence>.json`); the inference function may only put objects there.
+ */
+export const USAGE_SPILL_PREFIX = 'spill/usage/';
 
 /** CloudWatch namespace of the platform's EMF metrics (the dashboard and alarms read it). */
 export const METRICS_NAMESPACE = 'Infergate';
 
 /** Lambda's synchronous payload limit; API Gateway rejects larger bodies too. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/**
+ * Largest response body the data plane sends: Lambda's 6 MB response limit counts the whole
+ * payload (status, headers, JSON envelope), so the body keeps 64 KiB clear of it.
+ */
+export const MAX_RESPONSE_BODY_BYTES = MAX_BODY_BYTES - 64 * 1024;
 
 /** Largest model artifact accepted at registration. */
 export const MAX_ARTIFACT_BYTES = 512 * 1024 * 1024;

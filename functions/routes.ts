@@ -6,7 +6,7 @@
 export type FunctionName = 'inference' | 'admin';
 
 export interface RouteSpec {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** API Gateway route path, with `{param}` placeholders. */
   readonly path: string;
   readonly fn: FunctionName;
@@ -26,11 +26,19 @@ export const ROUTES: readonly RouteSpec[] = [
   // Tenant API.
   { method: 'GET', path: '/v1/models', fn: 'inference' },
   { method: 'GET', path: '/v1/usage', fn: 'inference' },
+  { method: 'POST', path: '/v1/models/{name}/predict', fn: 'inference' },
+  { method: 'POST', path: '/v1/models/{name}/versions/{version}/predict', fn: 'inference' },
   // Control plane.
   { method: 'GET', path: '/openapi.json', fn: 'admin' },
   { method: 'POST', path: '/admin/tenants', fn: 'admin' },
   { method: 'GET', path: '/admin/tenants', fn: 'admin' },
   { method: 'GET', path: '/admin/tenants/{tenantId}', fn: 'admin' },
+  { method: 'PUT', path: '/admin/tenants/{tenantId}/plan', fn: 'admin' },
+  { method: 'GET', path: '/admin/tenants/{tenantId}/plan-changes', fn: 'admin' },
+  { method: 'POST', path: '/admin/plans', fn: 'admin' },
+  { method: 'GET', path: '/admin/plans', fn: 'admin' },
+  { method: 'GET', path: '/admin/plans/{planId}', fn: 'admin' },
+  { method: 'PATCH', path: '/admin/plans/{planId}', fn: 'admin' },
   { method: 'POST', path: '/admin/keys', fn: 'admin' },
   { method: 'GET', path: '/admin/keys', fn: 'admin' },
   { method: 'POST', path: '/admin/keys/{keyId}/revoke', fn: 'admin' },
@@ -42,5 +50,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/admin/models/{name}/versions', fn: 'admin' },
   { method: 'GET', path: '/admin/models/{name}/versions', fn: 'admin' },
   { method: 'PUT', path: '/admin/models/{name}/aliases/{alias}', fn: 'admin' },
+  { method: 'POST', path: '/admin/models/{name}/aliases/{alias}/rollback', fn: 'admin' },
   { method: 'GET', path: '/admin/usage', fn: 'admin' },
+  { method: 'GET', path: '/admin/reports/usage', fn: 'admin' },
 ];

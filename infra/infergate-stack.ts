@@ -3,6 +3,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { DEFAULT_KEY_CACHE_TTL_SECONDS, ENV, SERVICE } from '../functions/constants';
 import { ROUTES } from '../functions/routes';
+import { formatGpuEndpoints } from '../functions/core/endpoints';
 import { catalogProblems, endpointNameFor, GPU_CATALOG, type GpuModelEntry } from '../models/catalog';
 import { DEMO_MODEL } from '../models/pretrained';
 import { LAMBDA_TASK_ROOT, ortRuntimeFiles } from './bundling';
@@ -15,6 +16,7 @@ import {
   PlatformFunction,
   PlatformHttpApi,
   RegistryTable,
+  UsageReplay,
 } from './constructs';
 import { Problems } from './validation';
 
@@ -27,7 +29,7 @@ const UPLOAD_URL_TTL_SECONDS = 900;
 export interface InfergateStackProps extends StackProps {
   readonly config: InfergateConfig;
   /**
-   * GPU models (SageMaker endpoints), deployed when `config.gpuEndpoints` is true.
+   * GPU endpoints (SageMaker multi-model endpoints), deployed when `config.gpuEndpoints` is true.
    * @default GPU_CATALOG from models/catalog.ts
    */
   readonly catalog?: readonly GpuModelEntry[];
@@ -40,8 +42,8 @@ export interface InfergateStackProps extends StackProps {
 
 /**
  * Infergate in one stack: HTTP API, the inference and admin functions, the registry table,
- * the artifact bucket, optional SageMaker GPU endpoints, the bootstrap admin key, and
- * monitoring. Environment-agnostic: synthesis needs no credentials and makes no lookups.
+ * the artifact bucket, optional SageMaker GPU endpoints, the bootstrap admin key, the
+ * scheduled usage replay, and monitoring. Environment-agnostic: synthesis needs no credentials and makes no lookups.
  */
 export class InfergateStack extends Stack {
   public readonly table: RegistryTable;
@@ -51,6 +53,7 @@ export class InfergateStack extends Stack {
   public readonly api: PlatformHttpApi;
   public readonly adminKey: AdminKey;
   public readonly gpuEndpoints: readonly GpuEndpoint[];
+  public readonly usageReplay: UsageReplay;
   public readonly monitoring: Monitoring;
 
   public constructor(scope: Construct, id: string, props: InfergateStackProps) {
@@ -77,11 +80,22 @@ export class InfergateStack extends Stack {
     this.artifacts = new ArtifactBucket(this, 'Artifacts');
     const table = this.table.table;
 
+    // The GPU tier's endpoints, by catalog name and SageMaker name: the admin function
+    // registers models to them, the inference function calls them.
+    const gpuEndpointRefs = config.gpuEndpoints
+      ? catalog.map((entry) => ({
+          name: entry.name,
+          endpointName: endpointNameFor(config.stage, entry.name),
+        }))
+      : [];
     const common = {
       [ENV.STAGE]: config.stage,
       [ENV.TABLE_NAME]: table.tableName,
       [ENV.ARTIFACT_BUCKET]: this.artifacts.bucket.bucketName,
       [ENV.KEY_CACHE_TTL_SECONDS]: String(DEFAULT_KEY_CACHE_TTL_SECONDS),
+      ...(gpuEndpointRefs.length === 0
+        ? {}
+        : { [ENV.SAGEMAKER_ENDPOINTS]: formatGpuEndpoints(gpuEndpointRefs) }),
     };
     this.inference = new PlatformFunction(this, 'Inference', {
       entry: 'functions/inference/handler.ts',
@@ -89,6 +103,8 @@ export class InfergateStack extends Stack {
       serviceName: SERVICE.inference,
       memorySize: config.inferenceMemoryMb,
       extraFiles: ortRuntimeFiles(),
+      // Image pipelines decode with sharp (libvips, native): shipped as a package, not inlined.
+      nativePackages: ['sharp'],
       environment: {
         ...common,
         [ENV.SESSION_CACHE_BYTES]: String(sessionCacheBytes(config.inferenceMemoryMb)),
@@ -101,13 +117,22 @@ export class InfergateStack extends Stack {
       entry: 'functions/admin/handler.ts',
       description: 'Infergate control plane: tenants, keys, uploads, models, usage',
       serviceName: SERVICE.admin,
-      memorySize: 1024,
-      environment: { ...common, [ENV.UPLOAD_URL_TTL_SECONDS]: String(UPLOAD_URL_TTL_SECONDS) },
+      // Registration loads and runs each model (and its baseline) on onnxruntime-web, as the
+      // inference function does: the same memory, and the same WASM files next to the bundle.
+      memorySize: config.inferenceMemoryMb,
+      extraFiles: ortRuntimeFiles(),
+      environment: {
+        ...common,
+        [ENV.UPLOAD_URL_TTL_SECONDS]: String(UPLOAD_URL_TTL_SECONDS),
+        [ENV.ORT_WASM_DIR]: LAMBDA_TASK_ROOT,
+        [ENV.ORT_NUM_THREADS]: '1',
+      },
       logRemovalPolicy: dataRemoval,
     });
     this.table.grantReadDataAndMeter(this.inference.function);
     this.table.grantReadWriteData(this.admin.function);
     this.artifacts.grantReadArtifacts(this.inference.function);
+    this.artifacts.grantSpillUsage(this.inference.function);
     this.artifacts.grantManageArtifacts(this.admin.function);
 
     this.gpuEndpoints = config.gpuEndpoints
@@ -122,6 +147,12 @@ export class InfergateStack extends Stack {
         )
       : [];
     for (const endpoint of this.gpuEndpoints) endpoint.grantInvoke(this.inference.function);
+    if (this.gpuEndpoints.length > 0) {
+      this.artifacts.grantManageEndpointModels(
+        this.admin.function,
+        this.gpuEndpoints.map((endpoint) => endpoint.modelsPrefix),
+      );
+    }
 
     this.api = new PlatformHttpApi(this, 'Http', {
       routes: ROUTES,
@@ -136,9 +167,26 @@ export class InfergateStack extends Stack {
       removalPolicy: dataRemoval,
     });
 
+    // Usage the data plane could not write goes to spill/usage/; this applies it, exactly once.
+    this.usageReplay = new UsageReplay(this, 'UsageReplay', {
+      table: this.table,
+      artifacts: this.artifacts,
+      environment: {
+        [ENV.STAGE]: config.stage,
+        [ENV.TABLE_NAME]: table.tableName,
+        [ENV.ARTIFACT_BUCKET]: this.artifacts.bucket.bucketName,
+      },
+      logRemovalPolicy: dataRemoval,
+    });
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.api,
-      functions: { inference: this.inference.function, admin: this.admin.function },
+      functions: {
+        inference: this.inference.function,
+        admin: this.admin.function,
+        'usage replay': this.usageReplay.replay.function,
+      },
+      usageReplay: this.usageReplay.replay.function,
       functionLogGroups: [this.inference.logGroup, this.admin.logGroup],
       table,
       endpoints: this.gpuEndpoints,
@@ -164,7 +212,8 @@ export class InfergateStack extends Stack {
     for (const endpoint of this.gpuEndpoints) {
       new CfnOutput(this, `${endpoint.node.id}EndpointName`, {
         value: endpoint.endpointName,
-        description: 'SageMaker endpoint; register a sagemaker-tier model version with this name',
+        description:
+          'GPU endpoint (SageMaker, Triton multi-model); register models to it with --tier sagemaker --endpoint <catalog name>',
       });
     }
   }

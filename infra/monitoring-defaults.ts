@@ -10,6 +10,14 @@ export interface AlarmThresholds {
   readonly dynamoThrottleEvents: number;
   /** SageMaker `Invocation5XXErrors` of one endpoint in a 5-minute period. */
   readonly sagemaker5xxErrors: number;
+  /** Usage writes spilled (the table refused them; the replay applies them) in a 5-minute period. */
+  readonly usageSpilledEvents: number;
+  /** Usage events neither written nor spilled (only in the logs) in a 5-minute period. */
+  readonly usageLostEvents: number;
+  /** Spilled writes left after every replay run of three 5-minute periods in a row. */
+  readonly usageSpillBacklog: number;
+  /** Failed invocations of the usage replay function over three 5-minute periods. */
+  readonly usageReplayErrors: number;
 }
 
 export const DEFAULT_ALARM_THRESHOLDS: AlarmThresholds = {
@@ -17,6 +25,10 @@ export const DEFAULT_ALARM_THRESHOLDS: AlarmThresholds = {
   apiP99LatencyMs: 5000,
   dynamoThrottleEvents: 1,
   sagemaker5xxErrors: 1,
+  usageSpilledEvents: 1,
+  usageLostEvents: 1,
+  usageSpillBacklog: 1,
+  usageReplayErrors: 1,
 };
 
 /** Period of every alarm and dashboard metric. */

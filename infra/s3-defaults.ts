@@ -11,7 +11,7 @@ import {
 export const ARTIFACTS_PREFIX = 'artifacts/';
 /** Prefix of pending uploads (see `uploadKey()`). */
 export const UPLOADS_PREFIX = 'uploads/';
-/** Prefix of SageMaker (Triton) model repositories, `sagemaker/<model>/model.tar.gz`. */
+/** Prefix of the GPU endpoints' Triton model archives, `sagemaker/<endpoint>/<sha256>.tar.gz`. */
 export const SAGEMAKER_PREFIX = 'sagemaker/';
 
 export interface ArtifactLifecycle {

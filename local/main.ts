@@ -13,10 +13,16 @@ import {
   DynamoUsageStore,
 } from '../functions/adapters/dynamodb';
 import { S3ArtifactStore } from '../functions/adapters/s3';
+import { formatGpuEndpoints } from '../functions/core/endpoints';
+import { endpointNameFor, GPU_CATALOG } from '../models/catalog';
+import { OCR_MODEL } from '../models/pretrained-pipelines';
 import { startApiGatewayServer } from './apigw-server';
+import { startLocalSageMaker } from './sagemaker/endpoint-server';
 import { startLocalArtifactStore, startLocalDynamo } from './services';
-import { seedLocalPlatform } from './seed';
+import { InfergateClient } from '../client';
+import { ensureDefaultPlansThroughApi, seedLocalPlatform } from './seed';
 import { localStateFile, readLocalState, type LocalState } from './state';
+import { startLocalUsageReplay } from './usage-replay';
 
 /**
  * `npm start`: the whole platform on one machine. The same Lambda handlers that deploy
@@ -63,6 +69,24 @@ async function main(): Promise<void> {
 
   const dynamo = await startLocalDynamo({ dir: options.inMemory ? undefined : path.join(home, 'dynamodb') });
   const s3 = await startLocalArtifactStore({ dir: path.join(home, 'artifacts'), bucket: BUCKET });
+  // The GPU tier: the catalog's endpoints on a local SageMaker (the runtime API the SDK calls,
+  // and Triton-like containers that run the registered model.tar.gz on onnxruntime-node).
+  const gpuEndpoints = GPU_CATALOG.map((entry) => ({
+    name: entry.name,
+    endpointName: endpointNameFor('local', entry.name),
+  }));
+  const sagemaker = await startLocalSageMaker({
+    endpoints: gpuEndpoints,
+    artifacts: new S3ArtifactStore({
+      bucket: BUCKET,
+      client: new S3Client({
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        region: process.env.AWS_REGION ?? 'us-east-1',
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      }),
+    }),
+  });
 
   // Configuration, exactly as the CDK app sets it in AWS, with endpoint overrides.
   const env: Record<string, string> = {
@@ -71,6 +95,8 @@ async function main(): Promise<void> {
     [ENV.ARTIFACT_BUCKET]: BUCKET,
     [ENV.DYNAMODB_ENDPOINT]: dynamo.endpoint,
     [ENV.S3_ENDPOINT]: s3.endpoint,
+    [ENV.SAGEMAKER_ENDPOINT]: sagemaker.endpoint,
+    [ENV.SAGEMAKER_ENDPOINTS]: formatGpuEndpoints(gpuEndpoints),
     [ENV.KEY_CACHE_TTL_SECONDS]: process.env[ENV.KEY_CACHE_TTL_SECONDS] ?? '0',
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     // dynalite accepts any credentials; s3rver knows one access key.
@@ -85,10 +111,22 @@ async function main(): Promise<void> {
   await createTable(dynamodbClient, TABLE_NAME);
 
   // Imported only now: the handlers read their configuration at load, like a cold start.
-  const [{ handler: inference }, { handler: admin }] = await Promise.all([
+  const [{ handler: inference }, { handler: admin }, { handler: replayUsage }] = await Promise.all([
     import('../functions/inference/handler'),
     import('../functions/admin/handler'),
+    import('../functions/usage-replay/handler'),
   ]);
+  // The usage replay function's schedule: usage spilled while the table failed (or before a
+  // crash) is applied at start, then every 30 s.
+  const usageReplay = startLocalUsageReplay(
+    () => replayUsage(),
+    30_000,
+    (error) =>
+      process.stderr.write(
+        `infergate: usage replay failed, retrying in 30 s: ${error instanceof Error ? error.message : String(error)}\n`,
+      ),
+  );
+  await usageReplay.first;
   const server = await startApiGatewayServer({
     port: options.port,
     host: options.host,
@@ -115,6 +153,11 @@ async function main(): Promise<void> {
     fresh = true;
   } else {
     state = { ...state, url: server.url };
+    // State kept from a version without plans gets the default plans (idempotent).
+    const created = await ensureDefaultPlansThroughApi(
+      new InfergateClient({ url: server.url, apiKey: state.adminKey }),
+    );
+    if (created.length > 0) process.stdout.write(`added the default plans ${created.join(', ')}\n`);
   }
   await writeFile(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   await chmod(stateFile, 0o600);
@@ -126,6 +169,8 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write(`\n${signal}: stopping...\n`);
     await server.close();
+    await usageReplay.stop();
+    await sagemaker.close();
     await Promise.all([dynamo.close(), s3.close()]);
     if (options.inMemory) await rm(home, { recursive: true, force: true });
     process.stdout.write('stopped; state kept.\n');
@@ -167,6 +212,10 @@ function printBanner(
     `  curl -s ${state.url}/v2/models/${state.demoModel}/infer \\`,
     `    -H "Authorization: Bearer $(node -p "require('${stateFile}').demoKey")" -H 'content-type: application/json' \\`,
     `    -d "$(node -e "console.log(JSON.stringify({inputs:[{name:'x',shape:[1,3,48,192],datatype:'FP32',data:new Array(3*48*192).fill(0.5)}]}))")"`,
+    '',
+    `Read a line of text with "${OCR_MODEL.name}" (line.png: an image of one line; upside down works too):`,
+    `  curl -s ${state.url}/v1/models/${OCR_MODEL.name}/predict -H 'content-type: image/png' --data-binary @line.png \\`,
+    `    -H "Authorization: Bearer $(node -p "require('${stateFile}').demoKey")"`,
     '',
     'CLI: npx infergate --help    Stop: Ctrl-C',
     '',

@@ -9,11 +9,12 @@ import {
   DynamoRegistryStore,
   DynamoUsageStore,
 } from '../../functions/adapters/dynamodb';
+import { wasmTierRuntimes } from '../../functions/adapters/onnx/tier-runtimes';
 import { S3ArtifactStore } from '../../functions/adapters/s3';
-import { ENV } from '../../functions/constants';
+import { ENV, MAX_ARTIFACT_BYTES } from '../../functions/constants';
 import { AdminService } from '../../functions/core/admin/admin-service';
 import { uploadKey } from '../../functions/core/artifacts';
-import { readOnnxSchema } from '../../functions/core/runtime/onnx-schema';
+import { ModelValidator } from '../../functions/core/validation';
 import { startDynalite } from '../../test/support/dynalite';
 import { LOCAL_S3, startS3rver } from '../../test/support/s3rver';
 import { lastJsonLine, ROOT, runProcess } from '../processes';
@@ -135,7 +136,7 @@ export async function measureColdStarts(
       store: new DynamoRegistryStore({ tableName: dynamo.tableName, client: documentClient }),
       artifacts,
       usage: new DynamoUsageStore({ tableName: dynamo.tableName, client: documentClient }),
-      readSchema: readOnnxSchema,
+      validator: new ModelValidator({ runtimes: wasmTierRuntimes(), maxModelBytes: MAX_ARTIFACT_BYTES }),
       uploadUrlTtlSeconds: 900,
     });
     const tenantId = (await admin.createTenant({ name: 'bench' })).tenantId;

@@ -22,7 +22,8 @@ import type { CommandContext } from '../context';
 import { CliError, UsageError } from '../errors';
 import { fields, formatBytes, table } from '../format';
 
-interface QuantizeOptions {
+/** Options of `model quantize` (and of the quantize step of `model pipeline`). */
+export interface QuantizeOptions {
   readonly mode: QuantizeMode;
   readonly calibration?: string;
   readonly format?: Int8Format;
@@ -195,6 +196,44 @@ function describe(summary: QuantizeSummary): string {
 }
 
 /**
+ * What `model quantize` does before printing: reads `input`, quantizes it, writes `output`
+ * and measures both (paths relative to `cwd`). Errors are the CLI's: a `UsageError` for an
+ * unreadable file, a `CliError` with the quantizer's code otherwise.
+ */
+export async function quantizeFile(
+  cwd: string,
+  input: string,
+  output: string,
+  options: QuantizeOptions,
+): Promise<QuantizeSummary> {
+  const bytes = await readModel(path.resolve(cwd, input), input);
+  const schema = readSchema(bytes, input);
+  try {
+    const { set, data } = await evaluationSet(bytes, schema, options, cwd);
+    const runtime = await WasmRuntime.create();
+    const quantized = await quantizeModel(bytes, {
+      mode: options.mode,
+      calibration: set.calibration,
+      runtime,
+      perChannel: options.perTensor !== true,
+      ...(options.format === undefined ? {} : { format: options.format }),
+    });
+    const out = path.resolve(cwd, output);
+    await mkdir(path.dirname(out), { recursive: true });
+    await writeFile(out, quantized.bytes);
+    const report = await buildQuantizeReport(bytes, quantized, set, runtime, {
+      batch: options.batch,
+      runs: options.runs,
+      warmup: options.warmup,
+    });
+    return { input, output, data, ...report };
+  } catch (error) {
+    if (error instanceof QuantizeError) throw new CliError(error.code, error.message, { cause: error });
+    throw error;
+  }
+}
+
+/**
  * `infergate model quantize <in.onnx> <out.onnx> --mode m [--calibration path] [--json]`
  */
 export function registerModelQuantize(model: Command, context: CommandContext): void {
@@ -225,31 +264,6 @@ export function registerModelQuantize(model: Command, context: CommandContext): 
       parseInputShape,
     )
     .action(async (input: string, output: string, options: QuantizeOptions, command: Command) => {
-      const { io } = context;
-      const bytes = await readModel(path.resolve(io.cwd, input), input);
-      const schema = readSchema(bytes, input);
-      try {
-        const { set, data } = await evaluationSet(bytes, schema, options, io.cwd);
-        const runtime = await WasmRuntime.create();
-        const quantized = await quantizeModel(bytes, {
-          mode: options.mode,
-          calibration: set.calibration,
-          runtime,
-          perChannel: options.perTensor !== true,
-          ...(options.format === undefined ? {} : { format: options.format }),
-        });
-        const out = path.resolve(io.cwd, output);
-        await mkdir(path.dirname(out), { recursive: true });
-        await writeFile(out, quantized.bytes);
-        const report = await buildQuantizeReport(bytes, quantized, set, runtime, {
-          batch: options.batch,
-          runs: options.runs,
-          warmup: options.warmup,
-        });
-        context.print(command, { input, output, data, ...report }, describe);
-      } catch (error) {
-        if (error instanceof QuantizeError) throw new CliError(error.code, error.message, { cause: error });
-        throw error;
-      }
+      context.print(command, await quantizeFile(context.io.cwd, input, output, options), describe);
     });
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { ModelDetail } from '../../client';
+import { formatAliases } from '../alias-format';
 import type { CommandContext } from '../context';
-import { fields, formatBytes, formatShape, orDash, table } from '../format';
+import { fields, formatAgreement, formatBytes, formatShape, orDash, table } from '../format';
 import { parseModelName } from '../options';
 
 function describe({ model, versions, aliases }: ModelDetail): string {
@@ -11,7 +12,7 @@ function describe({ model, versions, aliases }: ModelDetail): string {
     ['owner', orDash(model.ownerTenantId)],
     ['description', orDash(model.description)],
     ['created', model.createdAt],
-    ['aliases', aliases.map((a) => `${a.alias} -> ${a.version}`).join(', ') || '-'],
+    ['aliases', formatAliases(aliases)],
   ]);
   if (versions.length === 0) return `${header}\n\nno versions`;
   const rows = versions.map((v) => [
@@ -21,8 +22,9 @@ function describe({ model, versions, aliases }: ModelDetail): string {
     v.artifact.sha256.slice(0, 12),
     v.inputs.map((s) => `${s.name} ${s.datatype} ${formatShape(s.shape)}`).join(', '),
     v.createdAt,
+    v.agreement === undefined ? '-' : formatAgreement(v.agreement),
   ]);
-  return `${header}\n\n${table(['VERSION', 'TIER', 'SIZE', 'SHA256', 'INPUTS', 'CREATED'], rows)}`;
+  return `${header}\n\n${table(['VERSION', 'TIER', 'SIZE', 'SHA256', 'INPUTS', 'CREATED', 'AGREEMENT'], rows)}`;
 }
 
 /** `infergate model show <name>` */

@@ -10,7 +10,10 @@ import {
   selectRows,
   trainDigits,
   verifyDigitsOnnx,
+  type DigitsDataset,
+  type DigitsTrainingResult,
   type EpochMetrics,
+  type OnnxVerification,
 } from '../../models/recipes/digits';
 import type { CommandContext } from '../context';
 import type { CliIo } from '../io';
@@ -45,7 +48,7 @@ export interface TrainSummary {
   };
 }
 
-function parsePositiveInteger(value: string): number {
+export function parsePositiveInteger(value: string): number {
   const number = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < 1) {
     throw new InvalidArgumentError('expected a positive integer.');
@@ -53,7 +56,7 @@ function parsePositiveInteger(value: string): number {
   return number;
 }
 
-function parseSeed(value: string): number {
+export function parseSeed(value: string): number {
   const number = Number(value);
   if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(number) || Math.abs(number) > 0xffffffff) {
     throw new InvalidArgumentError('expected an integer of at most 32 bits.');
@@ -116,6 +119,88 @@ function describe(summary: TrainSummary): string {
   ]);
 }
 
+/** A trained digits model with the data it was trained on. */
+export interface TrainedDigits {
+  readonly dataset: DigitsDataset;
+  readonly result: DigitsTrainingResult;
+  readonly seconds: number;
+}
+
+/** An exported model: its ONNX bytes and how it compares with the TypeScript network. */
+export interface ExportedDigits {
+  readonly bytes: Uint8Array;
+  readonly check: OnnxVerification;
+}
+
+/**
+ * Step one of `model train` (and of `model pipeline`): loads the digits data and trains,
+ * reporting progress on standard error.
+ */
+export async function trainDigitsRecipe(
+  io: CliIo,
+  options: { readonly epochs: number; readonly seed: number },
+): Promise<TrainedDigits> {
+  const dataset = await loadDigits();
+  const started = performance.now();
+  const reporter = epochReporter(io, options.epochs);
+  try {
+    const result = await trainDigits(dataset, {
+      epochs: options.epochs,
+      seed: options.seed,
+      onEpoch: reporter.onEpoch,
+    });
+    return { dataset, result, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    reporter.stop();
+  }
+}
+
+/**
+ * Step two: exports the trained network to ONNX, writes it to `out` (an absolute path) and
+ * runs it on onnxruntime-web over the held-out rows, against the TypeScript forward pass.
+ */
+export async function exportDigitsRecipe(trained: TrainedDigits, out: string): Promise<ExportedDigits> {
+  const { dataset, result } = trained;
+  const bytes = exportDigitsModel(result);
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, bytes);
+  const check = await verifyDigitsOnnx(
+    bytes,
+    result.mlp,
+    selectRows(dataset, result.split.heldOut),
+    await WasmRuntime.create(),
+  );
+  return { bytes, check };
+}
+
+/** What `model train` prints, from the two steps' results; `out` as the user wrote it. */
+export function trainSummary(
+  recipe: string,
+  out: string,
+  trained: TrainedDigits,
+  exported: ExportedDigits,
+): TrainSummary {
+  const { result, seconds } = trained;
+  const { bytes, check } = exported;
+  return {
+    recipe,
+    out,
+    bytes: bytes.byteLength,
+    seed: result.config.seed,
+    epochs: result.config.epochs,
+    seconds,
+    trainRows: result.split.train.length,
+    heldOutRows: result.split.heldOut.length,
+    final: result.final,
+    onnx: {
+      heldOutAccuracy: check.onnxAccuracy,
+      typescriptHeldOutAccuracy: check.typescriptAccuracy,
+      disagreements: check.disagreements,
+      maxAbsDiff: check.maxAbsDiff,
+    },
+  };
+}
+
 /** `infergate model train <recipe> [--out file] [--epochs n] [--seed s]` */
 export function registerModelTrain(model: Command, context: CommandContext): void {
   model
@@ -134,47 +219,8 @@ export function registerModelTrain(model: Command, context: CommandContext): voi
     )
     .action(async (recipe: string, options: TrainOptions, command: Command) => {
       const { io } = context;
-      const out = path.resolve(io.cwd, options.out);
-      const dataset = await loadDigits();
-      const started = performance.now();
-      const reporter = epochReporter(io, options.epochs);
-      let result: Awaited<ReturnType<typeof trainDigits>>;
-      try {
-        result = await trainDigits(dataset, {
-          epochs: options.epochs,
-          seed: options.seed,
-          onEpoch: reporter.onEpoch,
-        });
-      } finally {
-        reporter.stop();
-      }
-      const seconds = (performance.now() - started) / 1000;
-      const bytes = exportDigitsModel(result);
-      await mkdir(path.dirname(out), { recursive: true });
-      await writeFile(out, bytes);
-      const check = await verifyDigitsOnnx(
-        bytes,
-        result.mlp,
-        selectRows(dataset, result.split.heldOut),
-        await WasmRuntime.create(),
-      );
-      const summary: TrainSummary = {
-        recipe,
-        out: options.out,
-        bytes: bytes.byteLength,
-        seed: result.config.seed,
-        epochs: result.config.epochs,
-        seconds,
-        trainRows: result.split.train.length,
-        heldOutRows: result.split.heldOut.length,
-        final: result.final,
-        onnx: {
-          heldOutAccuracy: check.onnxAccuracy,
-          typescriptHeldOutAccuracy: check.typescriptAccuracy,
-          disagreements: check.disagreements,
-          maxAbsDiff: check.maxAbsDiff,
-        },
-      };
-      context.print(command, summary, describe);
+      const trained = await trainDigitsRecipe(io, options);
+      const exported = await exportDigitsRecipe(trained, path.resolve(io.cwd, options.out));
+      context.print(command, trainSummary(recipe, options.out, trained, exported), describe);
     });
 }

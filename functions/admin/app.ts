@@ -1,30 +1,40 @@
 import type { Context, Hono } from 'hono';
 import type { Authenticator } from '../core/auth/authenticator';
 import type { AdminService } from '../core/admin/admin-service';
+import type { PlanService } from '../core/admin/plan-service';
+import type { BillingService } from '../core/billing/billing-service';
 import { BadRequestError, NotFoundError } from '../core/errors';
 import { parseMonth } from '../core/metering/report';
 import {
   NAME_PATTERN,
   createKeySchema,
   createModelSchema,
+  createPlanSchema,
   createTenantSchema,
   createUploadSchema,
   createVersionSchema,
   putAliasSchema,
   rotateKeySchema,
+  setTenantPlanSchema,
+  updatePlanSchema,
 } from '../api/schemas';
-import type { KeyList, ModelList, TenantList, VersionList } from '../api/views';
+import type { KeyList, ModelList, PlanChangeList, PlanList, TenantList, VersionList } from '../api/views';
 import type { AppEnv } from '../http/app-env';
 import { authorize } from '../http/auth';
 import { createApp } from '../http/create-app';
 import { readJsonBody } from '../http/json-body';
 import type { AppLogger } from '../http/logger';
 import { readQuery } from '../http/query';
+import { parseReportFormat, reportResponse } from '../http/usage-report';
 import { parseWith } from '../http/validate';
 
 export interface AdminAppDeps {
   readonly authenticator: Authenticator;
   readonly admin: AdminService;
+  /** Plans and tenants' plans. */
+  readonly plans: PlanService;
+  /** Usage reports priced by plan (`GET /admin/reports/usage`). */
+  readonly billing: BillingService;
   readonly logger: AppLogger;
   /** The OpenAPI document served at `/openapi.json`. */
   readonly openApi: object;
@@ -56,6 +66,37 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AppEnv> {
       throw new NotFoundError('tenant_not_found', `Tenant "${tenantId.slice(0, 64)}" was not found`);
     }
     return c.json(await admin.getTenant(tenantId));
+  });
+  app.put('/admin/tenants/:tenantId/plan', async (c) => {
+    await asAdmin(c);
+    const tenantId = tenantIdParam(c);
+    const request = await body(c, setTenantPlanSchema);
+    return c.json(await deps.plans.setTenantPlan(tenantId, request.plan));
+  });
+  app.get('/admin/tenants/:tenantId/plan-changes', async (c) => {
+    await asAdmin(c);
+    const tenantId = tenantIdParam(c);
+    const result: PlanChangeList = { tenantId, changes: await deps.plans.listPlanChanges(tenantId) };
+    return c.json(result);
+  });
+
+  app.post('/admin/plans', async (c) => {
+    await asAdmin(c);
+    return c.json(await deps.plans.create(await body(c, createPlanSchema)), 201);
+  });
+  app.get('/admin/plans', async (c) => {
+    await asAdmin(c);
+    const result: PlanList = { plans: await deps.plans.list() };
+    return c.json(result);
+  });
+  app.get('/admin/plans/:planId', async (c) => {
+    await asAdmin(c);
+    return c.json(await deps.plans.get(planIdParam(c)));
+  });
+  app.patch('/admin/plans/:planId', async (c) => {
+    await asAdmin(c);
+    const planId = planIdParam(c);
+    return c.json(await deps.plans.update(planId, await body(c, updatePlanSchema)));
   });
 
   app.post('/admin/keys', async (c) => {
@@ -110,7 +151,14 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AppEnv> {
     await asAdmin(c);
     const name = modelName(c);
     const request = await body(c, createVersionSchema);
-    return c.json(await admin.createVersion(name, request.uploadId, request.tier), 201);
+    return c.json(
+      await admin.createVersion(name, request.uploadId, request.tier, {
+        pipeline: request.pipeline,
+        baseline: request.baseline,
+        endpoint: request.endpoint,
+      }),
+      201,
+    );
   });
   app.get('/admin/models/:name/versions', async (c) => {
     await asAdmin(c);
@@ -128,7 +176,16 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AppEnv> {
       );
     }
     const request = await body(c, putAliasSchema);
-    return c.json(await admin.setAlias(name, alias, request.version));
+    return c.json(await admin.setAlias(name, alias, request));
+  });
+  app.post('/admin/models/:name/aliases/:alias/rollback', async (c) => {
+    await asAdmin(c);
+    const name = modelName(c);
+    const alias = c.req.param('alias');
+    if (!NAME_PATTERN.test(alias)) {
+      throw new NotFoundError('alias_not_found', `Model "${name}" has no alias "${alias.slice(0, 64)}"`);
+    }
+    return c.json(await admin.rollbackAlias(name, alias));
   });
 
   app.get('/admin/usage', async (c) => {
@@ -140,12 +197,42 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AppEnv> {
     return c.json(await admin.usage(parseMonth(month), tenantId === '' ? undefined : tenantId));
   });
 
+  app.get('/admin/reports/usage', async (c) => {
+    await asAdmin(c);
+    const query = readQuery(c, ['month', 'tenantId', 'format']);
+    const month = parseMonth(query.month);
+    const format = parseReportFormat(query.format);
+    const { tenantId } = query;
+    if (tenantId !== undefined && !isTenantId(tenantId)) {
+      throw new BadRequestError('invalid_request', '"tenantId" must be 1 to 64 characters');
+    }
+    return reportResponse(c, await deps.billing.report(month, tenantId), format);
+  });
+
   return app;
 }
 
 /** Tenant ids are at most 64 characters (`createKeySchema`); longer ones cannot exist. */
 function isTenantId(value: string): boolean {
   return value.length >= 1 && value.length <= 64;
+}
+
+/** A tenant id path parameter; one that cannot exist is a tenant that does not. */
+function tenantIdParam(c: Context<AppEnv>): string {
+  const raw = c.req.param('tenantId') ?? '';
+  if (!isTenantId(raw)) {
+    throw new NotFoundError('tenant_not_found', `Tenant "${raw.slice(0, 64)}" was not found`);
+  }
+  return raw;
+}
+
+/** Plan ids follow the rules of names; anything else is a plan that does not exist. */
+function planIdParam(c: Context<AppEnv>): string {
+  const raw = c.req.param('planId') ?? '';
+  if (!NAME_PATTERN.test(raw)) {
+    throw new NotFoundError('plan_not_found', `Plan "${raw.slice(0, 64)}" was not found`);
+  }
+  return raw;
 }
 
 /** Key ids are 16 hex digits; anything else is a key that does not exist. */

@@ -1,8 +1,11 @@
 import type { Config } from '../config';
-import { SERVICE } from '../constants';
+import { wasmTierRuntimes } from '../adapters/onnx/tier-runtimes';
+import { MAX_ARTIFACT_BYTES, SERVICE } from '../constants';
 import { AdminService } from '../core/admin/admin-service';
+import { PlanService } from '../core/admin/plan-service';
 import { Authenticator } from '../core/auth/authenticator';
-import { readOnnxSchema } from '../core/runtime/onnx-schema';
+import { BillingService } from '../core/billing/billing-service';
+import { ModelValidator } from '../core/validation';
 import { createStores } from '../shared/stores';
 import { createObservability } from '../shared/observability';
 import { PLATFORM_VERSION } from '../shared/version';
@@ -20,9 +23,18 @@ export function createAdminDeps(config: Config): AdminAppDeps {
       store,
       artifacts,
       usage,
-      readSchema: readOnnxSchema,
+      // Models are checked on the inference function's runtime, configured the same way.
+      validator: new ModelValidator({
+        runtimes: wasmTierRuntimes({ wasmDir: config.ortWasmDir, numThreads: config.ortNumThreads }),
+        maxModelBytes: config.maxModelBytes ?? MAX_ARTIFACT_BYTES,
+      }),
+      onCleanupError: (error, key) =>
+        logger.warn('Removing an object after registration failed', { key, error }),
       uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
+      gpuEndpoints: config.sagemakerEndpoints,
     }),
+    plans: new PlanService({ store }),
+    billing: new BillingService({ registry: store, usage }),
     openApi: buildOpenApiDocument(PLATFORM_VERSION),
   };
 }

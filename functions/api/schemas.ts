@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_BODY_BYTES } from '../constants';
 import { SCOPES, TIERS } from '../core/registry/types';
 
 /**
@@ -16,9 +17,13 @@ export const modelNameSchema = z
     'must be 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit',
   );
 
+/** Plan ids follow the rules of model names (`free`, `pro`, `enterprise`, ...). */
+export const planIdSchema = modelNameSchema;
+
 export const createTenantSchema = z.strictObject({
   name: z.string().trim().min(1).max(128),
-  plan: z.string().min(1).max(64).optional(),
+  /** The tenant's plan; `free` when absent. */
+  plan: planIdSchema.optional(),
 });
 export type CreateTenantRequest = z.infer<typeof createTenantSchema>;
 
@@ -64,18 +69,362 @@ export const createModelSchema = z.strictObject({
 });
 export type CreateModelRequest = z.infer<typeof createModelSchema>;
 
+/**
+ * Pipelines: what a model version declares so that `POST /v1/models/{name}/predict` can take
+ * an image and answer its task's result. Stored on the version, read by
+ * `functions/core/pipelines` (the rules and defaults are documented in docs/models.md).
+ */
+
+/** Image formats a pipeline may accept; anything else is `unsupported_image_type`. */
+export const IMAGE_FORMATS = ['png', 'jpeg', 'webp'] as const;
+/** The largest image a pipeline may accept, in pixels (width × height) before resizing. */
+export const MAX_IMAGE_PIXELS = 4096 * 4096;
+/** The largest tensor image a pipeline may build (height × width after resizing and padding). */
+export const MAX_PIPELINE_TENSOR_PIXELS = 2048 * 2048;
+/** The longest label or vocabulary list of a pipeline. */
+export const MAX_PIPELINE_CLASSES = 100_000;
+
+const pixels = (max: number) => z.number().int().min(1).max(max);
+
+/** Stretch to exactly `width` × `height`. */
+const fixedResizeSchema = z
+  .strictObject({ mode: z.literal('fixed'), width: pixels(8192), height: pixels(8192) })
+  .refine((resize) => resize.width * resize.height <= MAX_PIPELINE_TENSOR_PIXELS, {
+    message: `width × height must be at most ${MAX_PIPELINE_TENSOR_PIXELS}`,
+  });
+
+/**
+ * Scale to `height` keeping the aspect ratio (the width rounded up, at most `maxWidth`: wider
+ * images are squeezed), then pad on the right with `padValue` (a tensor value, after
+ * normalization) up to `minWidth` (default `maxWidth`). A model with a dynamic width takes
+ * anything from `minWidth` to `maxWidth`; one with a fixed width needs `minWidth = maxWidth`.
+ */
+const fixedHeightResizeSchema = z
+  .strictObject({
+    mode: z.literal('fixed-height'),
+    height: pixels(8192),
+    maxWidth: pixels(8192),
+    minWidth: pixels(8192).optional(),
+    padValue: z.number().default(0),
+  })
+  .refine((resize) => resize.minWidth === undefined || resize.minWidth <= resize.maxWidth, {
+    message: 'minWidth must be at most maxWidth',
+    path: ['minWidth'],
+  })
+  .refine((resize) => resize.height * resize.maxWidth <= MAX_PIPELINE_TENSOR_PIXELS, {
+    message: `height × maxWidth must be at most ${MAX_PIPELINE_TENSOR_PIXELS}`,
+  });
+
+const channelValues = z.array(z.number()).min(1).max(3);
+
+/**
+ * `mean-std`: `(pixel × scale − mean[c]) / std[c]` (scale 1/255 by default: ImageNet-style
+ * statistics on [0, 1]). `scale`: `pixel × scale + offset`. One value applies to every channel.
+ */
+const normalizeSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('mean-std'),
+    mean: channelValues,
+    std: z.array(z.number().positive()).min(1).max(3),
+    scale: z
+      .number()
+      .positive()
+      .default(1 / 255),
+  }),
+  z.strictObject({ type: z.literal('scale'), scale: z.number(), offset: z.number().default(0) }),
+]);
+
+export const imageInputSchema = z.strictObject({
+  type: z.literal('image'),
+  /** The model input the image goes to; may be left out when the model has one input. */
+  input: z.string().min(1).max(256).optional(),
+  formats: z
+    .array(z.enum(IMAGE_FORMATS))
+    .min(1)
+    .refine((formats) => new Set(formats).size === formats.length, 'must not name a format twice')
+    .default([...IMAGE_FORMATS]),
+  /** Larger images are refused (`image_too_large`) before they are decoded. */
+  maxPixels: pixels(MAX_IMAGE_PIXELS).default(MAX_IMAGE_PIXELS),
+  resize: z.discriminatedUnion('mode', [fixedResizeSchema, fixedHeightResizeSchema]),
+  interpolation: z.enum(['nearest', 'linear', 'cubic', 'lanczos3']).default('linear'),
+  normalize: normalizeSchema,
+  /** Channel order of the tensor; `gray` is one luminance channel. */
+  channels: z.enum(['RGB', 'BGR', 'gray']).default('RGB'),
+  layout: z.enum(['NCHW', 'NHWC']).default('NCHW'),
+});
+
+/** Whether the model's output is already a probability distribution or needs a softmax. */
+const scoresSchema = z.enum(['logits', 'probabilities']);
+
+/** Top-k classes of an output [N, classes] (N = 1), with a label per class index. */
+export const classificationOutputSchema = z.strictObject({
+  type: z.literal('classification'),
+  /** The model output to read; may be left out when the model has one output. */
+  output: z.string().min(1).max(256).optional(),
+  scores: scoresSchema,
+  labels: z.array(z.string().max(256)).min(1).max(MAX_PIPELINE_CLASSES),
+  /** How many classes to answer unless the request asks for another number (`top_k`). */
+  topK: z.number().int().min(1).max(100).default(5),
+});
+
+/**
+ * Greedy CTC decoding of an output [N, steps, classes] (N = 1): the best class of each step,
+ * repeats merged, blanks dropped; `vocabulary[i]` is the text of class `i` (the entry at
+ * `blankIndex` is never emitted). Confidence: the mean score of the emitted classes.
+ */
+export const ctcOutputSchema = z
+  .strictObject({
+    type: z.literal('ctc'),
+    output: z.string().min(1).max(256).optional(),
+    scores: scoresSchema,
+    vocabulary: z.array(z.string().max(64)).min(2).max(MAX_PIPELINE_CLASSES),
+    blankIndex: z.number().int().min(0).default(0),
+    /** Drop whitespace at both ends of the text. */
+    trim: z.boolean().default(true),
+  })
+  .refine((ctc) => ctc.blankIndex < ctc.vocabulary.length, {
+    message: 'blankIndex must be an index of vocabulary',
+    path: ['blankIndex'],
+  });
+
+/**
+ * A step before the model: a classification model (with a pipeline of its own) tells whether
+ * the image is upside down; when its best label is `upsideDownLabel` with a score of at least
+ * `minScore`, the image is turned 180° before the model sees it.
+ */
+export const orientationSchema = z.strictObject({
+  model: modelNameSchema,
+  /** Version number or alias of the classifier; `prod` when absent. */
+  version: z.string().regex(NAME_PATTERN, 'must be a version number or an alias').optional(),
+  upsideDownLabel: z.string().min(1).max(256),
+  minScore: z.number().min(0).max(1).default(0.9),
+});
+
+/** The pipeline of a model version: image in, task result out. */
+export const pipelineSchema = z.strictObject({
+  input: imageInputSchema,
+  output: z.discriminatedUnion('type', [classificationOutputSchema, ctcOutputSchema]),
+  orientation: orientationSchema.optional(),
+});
+/** A pipeline as stored and run (defaults applied). */
+export type PipelineSpec = z.output<typeof pipelineSchema>;
+/** A pipeline as declared (defaults may be left out). */
+export type PipelineRequest = z.input<typeof pipelineSchema>;
+export type ImageInputSpec = PipelineSpec['input'];
+export type ImageResizeSpec = ImageInputSpec['resize'];
+export type ImageNormalizeSpec = ImageInputSpec['normalize'];
+export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+export type ClassificationOutputSpec = z.output<typeof classificationOutputSchema>;
+export type CtcOutputSpec = z.output<typeof ctcOutputSchema>;
+export type OrientationSpec = z.output<typeof orientationSchema>;
+
+/** JSON body of `POST /v1/models/{name}/predict` (the other form is the image's bytes). */
+export const predictRequestSchema = z.strictObject({
+  /** The image file (PNG, JPEG or WebP), base64-encoded; a `data:image/...;base64,` URL is accepted. */
+  image: z.string(),
+  /** Classification: how many classes to answer (the pipeline's `topK` when absent). */
+  top_k: z.number().int().min(1).max(100).optional(),
+});
+export type PredictRequest = z.infer<typeof predictRequestSchema>;
+
 export const createVersionSchema = z.strictObject({
   uploadId: z.string().regex(/^[a-z0-9]{16,64}$/, 'must be an upload id returned by POST /admin/uploads'),
   tier: z.enum(TIERS).default('lambda'),
+  /** Pre- and post-processing for `POST /v1/models/{name}/predict`; checked against the model's inputs and outputs. */
+  pipeline: pipelineSchema.optional(),
+  /**
+   * An existing version of the model to compare the new one with (e.g. the fp32 original of
+   * an int8 version): both run the same generated inputs and the agreement is recorded.
+   */
+  baseline: z
+    .string()
+    .regex(/^[1-9][0-9]{0,8}$/, 'must be a version number')
+    .optional(),
+  /** Tier `sagemaker`: the GPU endpoint (catalog name) to serve the version; the only one when absent. */
+  endpoint: z
+    .string()
+    .regex(/^[a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62}$/, 'must be a GPU endpoint name such as "ocr-rec"')
+    .optional(),
 });
 export type CreateVersionRequest = z.input<typeof createVersionSchema>;
 
-export const putAliasSchema = z.strictObject({
-  version: z.string().regex(/^[1-9][0-9]{0,8}$/, 'must be a version number'),
-});
-export type PutAliasRequest = z.infer<typeof putAliasSchema>;
+const versionNumberSchema = z.string().regex(/^[1-9][0-9]{0,8}$/, 'must be a version number');
+
+/**
+ * `PUT /admin/models/{name}/aliases/{alias}`: one version, or weighted routes (a canary).
+ * Only the shape is checked here; the weights (positive integers summing to 100, at most
+ * `MAX_ALIAS_ROUTES` distinct versions) are checked by the service, as `invalid_routes`.
+ */
+export const putAliasSchema = z
+  .strictObject({
+    /** Every request goes to this version. */
+    version: versionNumberSchema.optional(),
+    /** Each request goes to one of these versions, with probability weight / 100. */
+    routes: z
+      .array(
+        z.strictObject({
+          version: versionNumberSchema,
+          weight: z.number().meta({ description: 'percent of requests: an integer from 1 to 100' }),
+        }),
+      )
+      .optional(),
+    /** Apply the change only if the alias is still at this revision (0: it does not exist yet). */
+    expectedRevision: z.number().int().min(0).optional(),
+  })
+  .refine((body) => (body.version === undefined) !== (body.routes === undefined), {
+    message: 'give either "version" or "routes" (not both)',
+  });
+export type PutAliasRequest = z.input<typeof putAliasSchema>;
 
 export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM');
+
+/**
+ * A price: a plain decimal string with at most 6 decimals (`"0.40"`, `"12"`, `"0.000125"`),
+ * never a JSON number (money is not a binary float), no sign, no exponent.
+ */
+export const PRICE_PATTERN = /^(0|[1-9][0-9]{0,17})(\.[0-9]{1,6})?$/;
+/** The most model names a plan may list, and the most per-model prices it may hold. */
+export const MAX_PLAN_MODELS = 100;
+
+const decimalPriceSchema = z
+  .string({ error: 'must be a decimal string such as "0.40", not a number' })
+  .regex(
+    PRICE_PATTERN,
+    'must be a decimal string such as "0.40": digits, at most 6 decimals, no sign or exponent',
+  );
+
+export const priceSchema = z.strictObject({
+  perThousandRequests: decimalPriceSchema,
+  perComputeSecond: decimalPriceSchema,
+});
+
+export const rateLimitSchema = z.strictObject({
+  /** Sustained rate; may be fractional (0.5 = one request every 2 s). */
+  requestsPerSecond: z.number().positive().max(1_000_000),
+  /** Requests that may arrive at once above the sustained rate's share. */
+  burst: z.number().int().min(1).max(10_000_000),
+});
+
+const distinct = (values: readonly unknown[]): boolean => new Set(values).size === values.length;
+
+const planFieldSchemas = {
+  description: z.string().max(1024),
+  /** Successful requests per calendar month (UTC). */
+  monthlyQuota: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  rateLimit: rateLimitSchema,
+  allowedTiers: z.array(z.enum(TIERS)).min(1).refine(distinct, 'must not name a tier twice'),
+  allowedModels: z
+    .array(modelNameSchema)
+    .min(1, 'must name at least one model (leave it out to allow every model)')
+    .max(MAX_PLAN_MODELS)
+    .refine(distinct, 'must not name a model twice'),
+  maxPayloadBytes: z.number().int().min(1).max(MAX_BODY_BYTES),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code of 3 capital letters such as "USD"'),
+};
+
+/** Zod's own message for a bad record key does not say what a key must be. */
+const modelNameKeys = {
+  error: (issue: { code?: string }) =>
+    issue.code === 'invalid_key'
+      ? 'must be a model name: 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit'
+      : undefined,
+};
+
+const modelPricesSchema = z
+  .record(modelNameSchema, priceSchema, modelNameKeys)
+  .refine(
+    (prices) => Object.keys(prices).length <= MAX_PLAN_MODELS,
+    `may price at most ${MAX_PLAN_MODELS} models`,
+  );
+
+/** Prices of every tier, and optional overrides per model name. */
+export const planPricesSchema = z.strictObject({
+  tiers: z.strictObject({ lambda: priceSchema, sagemaker: priceSchema }),
+  models: modelPricesSchema.optional(),
+});
+
+/** `POST /admin/plans`. Absent limits mean unlimited. */
+export const createPlanSchema = z.strictObject({
+  planId: planIdSchema,
+  description: planFieldSchemas.description.optional(),
+  monthlyQuota: planFieldSchemas.monthlyQuota.optional(),
+  rateLimit: planFieldSchemas.rateLimit.optional(),
+  allowedTiers: planFieldSchemas.allowedTiers.default([...TIERS]),
+  allowedModels: planFieldSchemas.allowedModels.optional(),
+  maxPayloadBytes: planFieldSchemas.maxPayloadBytes.default(MAX_BODY_BYTES),
+  currency: planFieldSchemas.currency.default('USD'),
+  prices: planPricesSchema,
+});
+export type CreatePlanRequest = z.input<typeof createPlanSchema>;
+
+/**
+ * `PATCH /admin/plans/{planId}`: a JSON merge patch (RFC 7396) of the plan. Fields present
+ * replace the plan's; `null` removes an optional field (`monthlyQuota`, `rateLimit`,
+ * `allowedModels`, `description`: unlimited or every model again, or one model's price);
+ * objects (`rateLimit`, `prices`) merge member by member. The plan as it results must be valid.
+ */
+export const updatePlanSchema = z
+  .strictObject({
+    description: planFieldSchemas.description.nullable().optional(),
+    monthlyQuota: planFieldSchemas.monthlyQuota.nullable().optional(),
+    rateLimit: rateLimitSchema.partial().nullable().optional(),
+    allowedTiers: planFieldSchemas.allowedTiers.optional(),
+    allowedModels: planFieldSchemas.allowedModels.nullable().optional(),
+    maxPayloadBytes: planFieldSchemas.maxPayloadBytes.optional(),
+    currency: planFieldSchemas.currency.optional(),
+    prices: z
+      .strictObject({
+        tiers: z
+          .strictObject({
+            lambda: priceSchema.partial().optional(),
+            sagemaker: priceSchema.partial().optional(),
+          })
+          .optional(),
+        models: z
+          .record(modelNameSchema, priceSchema.partial().nullable(), modelNameKeys)
+          .nullable()
+          .optional(),
+      })
+      .optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'name at least one field to change');
+export type UpdatePlanRequest = z.input<typeof updatePlanSchema>;
+
+/**
+ * A whole plan as it is stored: what the plan service checks after every change. Per-model
+ * prices of a plan that lists its models must name listed models.
+ */
+export const planSchema = z
+  .strictObject({
+    planId: planIdSchema,
+    description: planFieldSchemas.description.optional(),
+    monthlyQuota: planFieldSchemas.monthlyQuota.optional(),
+    rateLimit: planFieldSchemas.rateLimit.optional(),
+    allowedTiers: planFieldSchemas.allowedTiers,
+    allowedModels: planFieldSchemas.allowedModels.optional(),
+    maxPayloadBytes: planFieldSchemas.maxPayloadBytes,
+    currency: planFieldSchemas.currency,
+    prices: planPricesSchema,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .superRefine((plan, context) => {
+    const allowed = plan.allowedModels;
+    if (allowed === undefined) return;
+    for (const name of Object.keys(plan.prices.models ?? {})) {
+      if (!allowed.includes(name)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['prices', 'models', name],
+          message: `prices model "${name}", which allowedModels does not list`,
+        });
+      }
+    }
+  });
+
+/** `PUT /admin/tenants/{tenantId}/plan`. */
+export const setTenantPlanSchema = z.strictObject({ plan: planIdSchema });
+export type SetTenantPlanRequest = z.infer<typeof setTenantPlanSchema>;
 
 /** Response of `POST /admin/keys`: the only time the key is shown. */
 export interface CreatedKey {

@@ -1,15 +1,18 @@
 import type { Context, Hono } from 'hono';
 import type { Authenticator } from '../core/auth/authenticator';
+import type { BillingService } from '../core/billing/billing-service';
 import { NotFoundError } from '../core/errors';
 import type { InferenceService } from '../core/inference/inference-service';
 import { parseMonth, totalsOf } from '../core/metering/report';
 import type { UsageStore } from '../core/metering/types';
+import type { PredictionService } from '../core/pipelines/prediction-service';
 import type { ModelResolver } from '../core/registry/model-resolver';
 import { NAME_PATTERN } from '../api/schemas';
-import type { TenantModelList, UsageReport } from '../api/views';
+import type { TenantModelList, TenantUsageReport } from '../api/views';
 import type { AppEnv } from '../http/app-env';
 import { authorize } from '../http/auth';
 import { createApp } from '../http/create-app';
+import { readImageBody } from '../http/image-body';
 import { readJsonBody } from '../http/json-body';
 import type { AppLogger } from '../http/logger';
 import { readQuery } from '../http/query';
@@ -23,7 +26,11 @@ export interface InferenceAppDeps {
   readonly authenticator: Authenticator;
   readonly resolver: ModelResolver;
   readonly inference: InferenceService;
+  /** Runs models through their pipelines for `POST /v1/models/{name}/predict`. */
+  readonly predictions: PredictionService;
   readonly usage: UsageStore;
+  /** Prices the tenant's usage by its plans for `GET /v1/usage`. */
+  readonly billing: BillingService;
   readonly logger: AppLogger;
   readonly metrics?: InferenceMetrics;
   readonly version: string;
@@ -67,6 +74,7 @@ export function createInferenceApp(deps: InferenceAppDeps): Hono<AppEnv> {
       const result = await inference.infer(principal, name, c.req.param('version'), body.value, body.bytes);
       failed = false;
       return c.body(result.body, 200, {
+        ...result.headers,
         'content-type': 'application/json',
         'x-model-version': result.version,
       });
@@ -76,6 +84,28 @@ export function createInferenceApp(deps: InferenceAppDeps): Hono<AppEnv> {
   };
   app.post('/v2/models/:name/infer', infer);
   app.post('/v2/models/:name/versions/:version/infer', infer);
+
+  // Task routes: an image in, the result of the version's pipeline out.
+  const predict = async (c: Context<AppEnv>) => {
+    const principal = await authorize(c, authenticator, 'infer');
+    const name = modelName(c.req.param('name'));
+    const started = performance.now();
+    let failed = true;
+    try {
+      const payload = await readImageBody(c);
+      const result = await deps.predictions.predict(principal, name, c.req.param('version'), payload);
+      failed = false;
+      return c.body(result.body, 200, {
+        ...result.headers,
+        'content-type': 'application/json',
+        'x-model-version': result.version,
+      });
+    } finally {
+      deps.metrics?.record(name, performance.now() - started, failed);
+    }
+  };
+  app.post('/v1/models/:name/predict', predict);
+  app.post('/v1/models/:name/versions/:version/predict', predict);
 
   app.get('/v1/models', async (c) => {
     const principal = await authorize(c, authenticator, 'models:read');
@@ -95,7 +125,13 @@ export function createInferenceApp(deps: InferenceAppDeps): Hono<AppEnv> {
     const principal = await authorize(c, authenticator, 'usage:read');
     const month = parseMonth(readQuery(c, ['month']).month);
     const rows = await deps.usage.listTenantMonth(principal.tenantId, month);
-    const body: UsageReport = { month, tenantId: principal.tenantId, rows, totals: totalsOf(rows) };
+    const body: TenantUsageReport = {
+      month,
+      tenantId: principal.tenantId,
+      rows,
+      totals: totalsOf(rows),
+      charges: await deps.billing.charges(principal.tenantId, month, rows),
+    };
     return c.json(body);
   });
 

@@ -1,12 +1,18 @@
+import { SharpImageDecoder } from '../adapters/images/sharp-image-decoder';
 import { WasmRuntime } from '../adapters/onnx/wasm-runtime';
 import type { Config } from '../config';
 import { SERVICE } from '../constants';
 import { Authenticator } from '../core/auth/authenticator';
+import { BillingService } from '../core/billing/billing-service';
 import { InferenceService } from '../core/inference/inference-service';
 import { lambdaBackend } from '../core/inference/lambda-backend';
 import { modelSessions } from '../core/inference/model-sessions';
+import { PredictionService } from '../core/pipelines/prediction-service';
 import { ModelResolver } from '../core/registry/model-resolver';
 import { SessionCache } from '../core/runtime/session-cache';
+import { createDurableMetering } from '../shared/metering';
+import { createPlanEnforcement } from '../shared/limits';
+import { createGpuBackends } from '../shared/gpu-tier';
 import { createStores } from '../shared/stores';
 import { createObservability, emfInferenceMetrics } from '../shared/observability';
 import { PLATFORM_VERSION } from '../shared/version';
@@ -15,7 +21,14 @@ import type { InferenceAppDeps } from './app';
 /** Production wiring of the inference function: the composition root's default dependencies. */
 export async function createInferenceDeps(config: Config): Promise<InferenceAppDeps> {
   const { logger, metrics, tracer } = createObservability(SERVICE.inference, config.stage);
-  const { registry: store, usage, artifacts } = createStores(config, tracer);
+  const { registry: store, usage: counters, usageSpill, artifacts } = createStores(config, tracer);
+  // Usage writes are retried, then spilled for the replay function: never lost, never counted twice.
+  const { usage, onUsageLost } = createDurableMetering({
+    store: counters,
+    spill: usageSpill,
+    logger,
+    metrics,
+  });
   const runtime = await WasmRuntime.create({ wasmDir: config.ortWasmDir, numThreads: config.ortNumThreads });
   const cache = new SessionCache({
     runtime,
@@ -24,18 +37,29 @@ export async function createInferenceDeps(config: Config): Promise<InferenceAppD
   });
   const cacheTtlMs = config.keyCacheTtlSeconds * 1000;
   const resolver = new ModelResolver({ store, cacheTtlMs });
+  const { plans, limiter } = createPlanEnforcement(config, tracer, store);
+  const inference = new InferenceService({
+    resolver,
+    plans,
+    limiter,
+    usage,
+    backends: {
+      lambda: lambdaBackend(modelSessions(cache, artifacts)),
+      ...createGpuBackends(config, tracer),
+    },
+    onUsageLost,
+    onReleaseLost: (reservation, error) =>
+      logger.warn('A failed request kept its quota unit: releasing it failed', { reservation, error }),
+  });
   return {
     logger,
     metrics: emfInferenceMetrics(metrics),
     authenticator: new Authenticator({ store, cacheTtlMs }),
     resolver,
     usage,
-    inference: new InferenceService({
-      resolver,
-      usage,
-      backends: { lambda: lambdaBackend(modelSessions(cache, artifacts)) },
-      onUsageLost: (event, error) => logger.error('Usage record lost', { usage: event, error }),
-    }),
+    billing: new BillingService({ registry: store, usage }),
+    inference,
+    predictions: new PredictionService({ resolver, serving: inference, images: new SharpImageDecoder() }),
     version: PLATFORM_VERSION,
   };
 }

@@ -17,11 +17,20 @@ export function createAwsClients(config: Config) {
     maxAttempts: 3,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   });
+  // Usage writes: one attempt per send. The durable recorder retries them with its own short
+  // backoff and jitter within a budget that suits a waiting request (same writer and number
+  // on every retry), then spills them; the SDK's throttling backoff (0.5-2 s) would eat that
+  // budget in one go.
+  const meteringDynamodb = new DynamoDBClient({
+    endpoint: config.dynamodbEndpoint,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_000, throwOnRequestTimeout: true },
+  });
   const s3 = new S3Client({
     endpoint: config.s3Endpoint,
     forcePathStyle: config.s3Endpoint !== undefined,
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 2_000, requestTimeout: 20_000, throwOnRequestTimeout: true },
   });
-  return { dynamodb, s3 };
+  return { dynamodb, meteringDynamodb, s3 };
 }

@@ -1,18 +1,23 @@
 import { type Duration, Validations } from 'aws-cdk-lib';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { USAGE_SPILL_PREFIX } from '../../functions/constants';
 import {
   accessLogBucketProps,
   ARTIFACTS_PREFIX,
   type ArtifactLifecycle,
   artifactBucketProps,
   DEFAULT_ARTIFACT_LIFECYCLE,
+  SAGEMAKER_PREFIX,
   UPLOADS_PREFIX,
 } from '../s3-defaults';
 import { acknowledgeGrant, nagArn } from '../nag';
 import { Problems } from '../validation';
+
+/** Why the object grants on the usage spill name a prefix, not objects. */
+const SPILL_OBJECTS_REASON = `Each spilled usage write is its own object under ${USAGE_SPILL_PREFIX}, named by a writer id and number made at run time; the grants cover that prefix only (put for the data plane, list, read and delete for the replay).`;
 
 export interface ArtifactBucketProps {
   /**
@@ -29,8 +34,9 @@ export interface ArtifactBucketProps {
 
 /**
  * The model artifact bucket (content-addressed ONNX files under `artifacts/`, pending
- * uploads under `uploads/`, SageMaker model repositories under `sagemaker/`) and its server
- * access log bucket. Access is granted by prefix only.
+ * uploads under `uploads/`, SageMaker model repositories under `sagemaker/`, usage writes
+ * waiting for the replay under `spill/usage/`) and its server access log bucket. Access is
+ * granted by prefix only.
  */
 export class ArtifactBucket extends Construct {
   public readonly bucket: Bucket;
@@ -113,11 +119,79 @@ export class ArtifactBucket extends Construct {
     return grants;
   }
 
-  /** Read access to exactly one object (a SageMaker model's `model.tar.gz`). */
-  public grantReadObject(grantee: IGrantable, key: string): Grant {
-    const grant = this.bucket.grantRead(grantee, key);
+  /**
+   * Read access to one GPU endpoint's model archives (`sagemaker/<endpoint>/*`): that
+   * endpoint's SageMaker execution role, which loads them by name on first use.
+   */
+  public grantReadEndpointModels(grantee: IGrantable, prefix: string): Grant {
+    checkEndpointPrefix(prefix);
+    const grant = this.bucket.grantRead(grantee, `${prefix}*`);
     this.acknowledgeRead(grantee);
+    acknowledgeGrant(
+      grantee,
+      `Resource::${nagArn(this.bucket)}/${prefix}*`,
+      `A multi-model endpoint loads any archive registered to it; archives are content-addressed objects under ${prefix} whose names are only known at run time, and the grant covers that one endpoint's prefix.`,
+    );
     return grant;
+  }
+
+  /**
+   * Read and write access to the GPU endpoints' model archives: the admin function, which
+   * stores an archive at registration and removes it when the registration fails.
+   */
+  public grantManageEndpointModels(grantee: IGrantable, prefixes: readonly string[]): Grant[] {
+    return prefixes.map((prefix) => {
+      checkEndpointPrefix(prefix);
+      const grant = this.bucket.grantReadWrite(grantee, `${prefix}*`);
+      acknowledgeGrant(
+        grantee,
+        `Resource::${nagArn(this.bucket)}/${prefix}*`,
+        `The control plane stores registered models' Triton archives under ${prefix} by content address (sha256 names made at run time); the grant covers that endpoint's prefix only.`,
+      );
+      return grant;
+    });
+  }
+
+  /**
+   * `s3:PutObject` on spilled usage writes only (`spill/usage/*`): the inference function,
+   * which keeps there the usage it could not write to the table.
+   */
+  public grantSpillUsage(grantee: IGrantable): Grant {
+    const grant = Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject'],
+      resourceArns: [this.bucket.arnForObjects(`${USAGE_SPILL_PREFIX}*`)],
+    });
+    acknowledgeGrant(
+      grantee,
+      `Resource::${nagArn(this.bucket)}/${USAGE_SPILL_PREFIX}*`,
+      SPILL_OBJECTS_REASON,
+    );
+    return grant;
+  }
+
+  /**
+   * Listing (prefix `spill/usage/` only), reading and deleting spilled usage writes: the
+   * usage replay function.
+   */
+  public grantReplayUsageSpill(grantee: IGrantable): Grant {
+    const list = Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${USAGE_SPILL_PREFIX}*`] } },
+    });
+    const objects = Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject', 's3:DeleteObject'],
+      resourceArns: [this.bucket.arnForObjects(`${USAGE_SPILL_PREFIX}*`)],
+    });
+    acknowledgeGrant(
+      grantee,
+      `Resource::${nagArn(this.bucket)}/${USAGE_SPILL_PREFIX}*`,
+      SPILL_OBJECTS_REASON,
+    );
+    return list.combine(objects);
   }
 
   /** The action wildcards of `grantRead`, which every reader of this bucket gets. */
@@ -137,6 +211,13 @@ export class ArtifactBucket extends Construct {
       'Action::s3:List*',
       'With s3:ListBucket a missing object reads as 404 instead of 403, which the platform reports as artifact_not_found; listing reveals object names (sha256 digests), not contents.',
     );
+  }
+}
+
+/** Endpoint prefixes are `sagemaker/<name>/`: never the bucket, never another prefix. */
+function checkEndpointPrefix(prefix: string): void {
+  if (!prefix.startsWith(SAGEMAKER_PREFIX) || !/^sagemaker\/[a-z0-9-]+\/$/.test(prefix)) {
+    throw new Error(`an endpoint prefix looks like ${SAGEMAKER_PREFIX}<name>/, got ${prefix}`);
   }
 }
 

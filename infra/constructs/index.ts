@@ -9,3 +9,4 @@ export { PlatformHttpApi, type PlatformHttpApiProps } from './http-api';
 export { Monitoring, type MonitoringProps } from './monitoring';
 export { PlatformFunction, type PlatformFunctionProps } from './platform-function';
 export { RegistryTable, type RegistryTableProps } from './registry-table';
+export { UsageReplay, type UsageReplayProps } from './usage-replay';

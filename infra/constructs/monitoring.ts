@@ -25,7 +25,7 @@ import {
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { SERVICE } from '../../functions/constants';
+import { SERVICE, USAGE_METRICS } from '../../functions/constants';
 import { METRICS_NAMESPACE } from '../lambda-defaults';
 import {
   type AlarmThresholds,
@@ -54,6 +54,12 @@ export interface MonitoringProps {
   readonly alarmEmail?: string;
   /** @default DEFAULT_ALARM_THRESHOLDS */
   readonly thresholds?: Partial<AlarmThresholds>;
+  /**
+   * The usage replay function: an alarm on its errors, since a replay that cannot run
+   * publishes no backlog to alarm on.
+   * @default no alarm on replay errors
+   */
+  readonly usageReplay?: IFunction;
 }
 
 /**
@@ -184,6 +190,49 @@ export class Monitoring extends Construct {
       );
     }
 
+    // Metering: nothing lost, nothing counted twice (docs/architecture.md, "Metering that loses nothing").
+    const usageMetric = (metricName: string, service: string, statistic: string, label: string): Metric =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service },
+        period,
+        statistic,
+        label,
+      });
+    const usageSpilled = usageMetric(USAGE_METRICS.spilled, SERVICE.inference, 'Sum', 'spilled');
+    const usageLost = usageMetric(USAGE_METRICS.lost, SERVICE.inference, 'Sum', 'lost');
+    alarm(
+      'UsageLost',
+      usageLost,
+      thresholds.usageLostEvents,
+      'Usage events lost: neither written to the table nor spilled to S3; each is logged in full ("Usage record lost") in the inference logs, bill it from there',
+      1,
+    );
+    alarm(
+      'UsageSpilled',
+      usageSpilled,
+      thresholds.usageSpilledEvents,
+      'Usage writes spilled to S3 (spill/usage/) because the table refused them; the usage replay function applies them within minutes',
+      1,
+    );
+    alarm(
+      'UsageSpillBacklog',
+      usageMetric(USAGE_METRICS.spillBacklog, SERVICE.usageReplay, 'Minimum', 'spill backlog'),
+      thresholds.usageSpillBacklog,
+      'Spilled usage writes are not draining: every replay run left some for 10 of the last 15 minutes (see UsageReplayFailed and the replay function logs)',
+      3,
+    );
+    if (props.usageReplay !== undefined) {
+      alarm(
+        'UsageReplayErrors',
+        props.usageReplay.metricErrors({ period, statistic: 'Sum' }),
+        thresholds.usageReplayErrors,
+        'The usage replay function fails (it cannot list the spill): spilled usage is not applied',
+        3,
+      );
+    }
+
     this.dashboard = new Dashboard(this, 'Dashboard');
     this.dashboard.addWidgets(
       new TextWidget({
@@ -243,6 +292,13 @@ export class Monitoring extends Construct {
         props.table.metricConsumedWriteCapacityUnits({ period, statistic: 'Sum', label: 'write units' }),
       ]),
       graph('DynamoDB throttles', [tableThrottles]),
+      graph('Metering: usage writes spilled, lost, replayed', [
+        usageSpilled,
+        usageLost,
+        usageMetric(USAGE_METRICS.replayed, SERVICE.usageReplay, 'Sum', 'replayed'),
+        usageMetric(USAGE_METRICS.replayFailed, SERVICE.usageReplay, 'Sum', 'replay failed'),
+        usageMetric(USAGE_METRICS.spillBacklog, SERVICE.usageReplay, 'Maximum', 'spill backlog'),
+      ]),
     );
     for (const endpoint of props.endpoints ?? []) {
       this.dashboard.addWidgets(

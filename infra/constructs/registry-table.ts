@@ -64,6 +64,19 @@ export class RegistryTable extends Construct {
     );
   }
 
+  /**
+   * `UpdateItem` on usage counters only (`dynamodb:LeadingKeys` must start with `USAGE#`),
+   * and no read: the usage replay function, which applies spilled usage writes.
+   */
+  public grantMeter(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${USAGE_KEY_PREFIX}*`] } },
+    });
+  }
+
   /** Writes only (PutItem, UpdateItem, ...): the bootstrap function. */
   public grantWriteData(grantee: IGrantable): Grant {
     const grant = this.table.grantWriteData(grantee);

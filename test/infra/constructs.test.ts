@@ -29,13 +29,12 @@ describe('GpuEndpoint', () => {
   const ocrRec: GpuModelEntry = entry ?? {
     name: 'ocr-rec',
     description: '',
-    artifact: 'sagemaker/ocr-rec/model.tar.gz',
     minInstances: 1,
     maxInstances: 2,
     targetInvocationsPerInstance: 600,
   };
 
-  it('builds model, config, endpoint and target tracking from a catalog entry, with the image from a region map', () => {
+  it('builds a multi-model endpoint over the entry’s prefix, config, endpoint and target tracking, with the image from a region map', () => {
     const scope = stack();
     const artifacts = new ArtifactBucket(scope, 'Artifacts');
 
@@ -51,8 +50,8 @@ describe('GpuEndpoint', () => {
       EnableNetworkIsolation: true,
       PrimaryContainer: {
         Image: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
-        ModelDataUrl: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
-        Environment: { SAGEMAKER_TRITON_DEFAULT_MODEL_NAME: ocrRec.name },
+        Mode: 'MultiModel',
+        ModelDataUrl: { 'Fn::Join': ['', ['s3://', Match.anyValue(), `/sagemaker/${ocrRec.name}/`]] },
       },
     });
     expect(JSON.stringify(template.toJSON())).toContain('"Fn::FindInMap"');

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { TABLE_DESIGN } from '../../functions/adapters/dynamodb/table-design';
-import { ENV, SERVICE } from '../../functions/constants';
+import { ENV, SERVICE, USAGE_METRICS, USAGE_SPILL_PREFIX } from '../../functions/constants';
 import { ROUTES } from '../../functions/routes';
 import { GPU_CATALOG } from '../../models/catalog';
 import { accessLogFields, DEFAULT_THROTTLE } from '../../infra/api-defaults';
@@ -206,7 +206,7 @@ describe('InfergateStack', () => {
         'NODE_OPTIONS',
       ]);
       const platform = resourcesOf(dev, 'AWS::Lambda::Function').filter(([id]) => !id.includes('Provider'));
-      expect(platform).toHaveLength(3);
+      expect(platform).toHaveLength(4);
       for (const [, fn] of platform) {
         expect(at(fn, 'Properties', 'TracingConfig', 'Mode')).toBe('Active');
         const variables = at(fn, 'Properties', 'Environment', 'Variables');
@@ -232,9 +232,53 @@ describe('InfergateStack', () => {
           }),
         },
       });
+      // The admin function validates models on onnxruntime-web: the inference function's memory and WASM files.
       dev.hasResourceProperties('AWS::Lambda::Function', {
+        MemorySize: 2048,
         Timeout: 28,
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: SERVICE.admin,
+            [ENV.ORT_WASM_DIR]: '/var/task',
+            [ENV.ORT_NUM_THREADS]: '1',
+          }),
+        },
+      });
+      large.hasResourceProperties('AWS::Lambda::Function', {
+        MemorySize: 3008,
         Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: SERVICE.admin }) },
+      });
+    });
+  });
+
+  describe('usage replay', () => {
+    it('runs the replay function every minute, without retries (the next run replays what is left)', () => {
+      const [[replay] = ['']] = resourcesOf(dev, 'AWS::Lambda::Function').filter(([id]) =>
+        id.startsWith('UsageReplayFunction'),
+      );
+      dev.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [replay, 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 0 },
+          }),
+        ],
+      });
+      dev.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [replay, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+      });
+      dev.hasResourceProperties('AWS::Lambda::Function', {
+        Timeout: 60,
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: SERVICE.usageReplay,
+            [ENV.TABLE_NAME]: { Ref: onlyLogicalId(dev, 'AWS::DynamoDB::Table') },
+          }),
+        },
       });
     });
   });
@@ -277,14 +321,18 @@ describe('InfergateStack', () => {
       }
     });
 
-    it('lets the inference function read artifacts/* only and invoke only the platform endpoints', () => {
+    it('lets the inference function read artifacts/* only, put only spilled usage, and invoke only the platform endpoints', () => {
       const statements = statementsOfRole(dev, roleOfFunction(dev, 'InferenceFunction'));
       const s3 = JSON.stringify(
         statements.filter((s) => asArray(s.Action).some((a) => String(a).startsWith('s3:'))),
       );
       expect(s3).toContain('/artifacts/*');
       expect(s3).not.toContain('/uploads/*');
-      expect(s3).not.toMatch(/s3:(PutObject|DeleteObject)/);
+      expect(s3).not.toMatch(/s3:DeleteObject/);
+      const puts = statements.filter((s) => asArray(s.Action).some((a) => String(a).startsWith('s3:Put')));
+      expect(puts.map((s) => asArray(s.Action))).toEqual([['s3:PutObject']]);
+      expect(JSON.stringify(puts[0]?.Resource)).toContain(`/${USAGE_SPILL_PREFIX}*`);
+      expect(JSON.stringify(puts[0]?.Resource)).not.toContain('/artifacts/');
       const invoke = statements.filter((s) => asArray(s.Action).includes('sagemaker:InvokeEndpoint'));
       expect(invoke).toHaveLength(1);
       expect(JSON.stringify(invoke[0]?.Resource)).toContain(
@@ -315,6 +363,31 @@ describe('InfergateStack', () => {
       expect(dynamo.some((s) => asArray(s.Action).includes('dynamodb:GetItem'))).toBe(true);
     });
 
+    it('lets the usage replay function update only usage counters, and list, read and delete only spill/usage/*', () => {
+      const statements = statementsOfRole(dev, roleOfFunction(dev, 'UsageReplayFunction'));
+      const data = statements.filter((s) => asArray(s.Action).some((a) => /^(dynamodb|s3):/.test(String(a))));
+      const bucket = resourcesOf(dev, 'AWS::S3::Bucket').find(
+        ([, b]) => at(b, 'Properties', 'LoggingConfiguration') !== undefined,
+      )?.[0];
+
+      expect(data).toEqual([
+        expect.objectContaining({
+          Action: 'dynamodb:UpdateItem',
+          Resource: { 'Fn::GetAtt': [onlyLogicalId(dev, 'AWS::DynamoDB::Table'), 'Arn'] },
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USAGE#*'] } },
+        }),
+        expect.objectContaining({
+          Action: 's3:ListBucket',
+          Resource: { 'Fn::GetAtt': [bucket, 'Arn'] },
+          Condition: { StringLike: { 's3:prefix': [`${USAGE_SPILL_PREFIX}*`] } },
+        }),
+        expect.objectContaining({
+          Action: ['s3:GetObject', 's3:DeleteObject'],
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, `/${USAGE_SPILL_PREFIX}*`]] },
+        }),
+      ]);
+    });
+
     it('lets the admin function read and write uploads/* and artifacts/*', () => {
       const statements = statementsOfRole(dev, roleOfFunction(dev, 'AdminFunction'));
       const writes = statements.filter((s) => asArray(s.Action).includes('s3:PutObject'));
@@ -325,7 +398,7 @@ describe('InfergateStack', () => {
       expect(JSON.stringify(statements)).not.toContain('secretsmanager:');
     });
 
-    it('limits the SageMaker execution role to its own model.tar.gz and the Triton repository', () => {
+    it('limits the SageMaker execution role to its own prefix of model archives and the Triton repository', () => {
       const [entry] = GPU_CATALOG;
       const [[role] = ['']] = resourcesOf(dev, 'AWS::IAM::Role').filter(([, r]) =>
         JSON.stringify(at(r, 'Properties', 'AssumeRolePolicyDocument')).includes('sagemaker.amazonaws.com'),
@@ -334,11 +407,39 @@ describe('InfergateStack', () => {
       const s3 = statements.filter((s) => asArray(s.Action).some((a) => String(a).startsWith('s3:')));
       const objectArns = s3
         .flatMap((s) => asArray(s.Resource))
-        .filter((r) => JSON.stringify(r).includes(`/${entry?.artifact}`));
-      expect(objectArns).toHaveLength(1);
-      expect(JSON.stringify(s3)).not.toMatch(/\/\*"/);
+        .map((r) => JSON.stringify(r))
+        .filter((r) => r.includes('/'));
+      expect(objectArns).toEqual([expect.stringContaining(`"/sagemaker/${entry?.name}/*"`)]);
+      expect(JSON.stringify(s3)).not.toMatch(/s3:(PutObject|DeleteObject)/);
       const pull = statements.find((s) => asArray(s.Action).includes('ecr:BatchGetImage'));
       expect(JSON.stringify(pull?.Resource)).toContain(':repository/sagemaker-tritonserver');
+    });
+
+    it('lets the admin function store model archives under the GPU endpoints’ prefixes only', () => {
+      const statements = statementsOfRole(dev, roleOfFunction(dev, 'AdminFunction'));
+      const writes = JSON.stringify(
+        statements.filter((s) => asArray(s.Action).includes('s3:PutObject')).map((s) => s.Resource),
+      );
+      for (const entry of GPU_CATALOG) expect(writes).toContain(`/sagemaker/${entry.name}/*`);
+      expect(writes).not.toMatch(/"\/sagemaker\/\*"/);
+      const noGpuWrites = JSON.stringify(statementsOfRole(noGpu, roleOfFunction(noGpu, 'AdminFunction')));
+      expect(noGpuWrites).not.toContain('/sagemaker/');
+    });
+
+    it('tells both functions the GPU endpoints, and neither when there are none', () => {
+      const expected = GPU_CATALOG.map((entry) => `${entry.name}=infergate-dev-${entry.name}`).join(',');
+      for (const fn of ['InferenceFunction', 'AdminFunction']) {
+        const [[, resource] = ['', {}]] = resourcesOf(dev, 'AWS::Lambda::Function').filter(([id]) =>
+          id.startsWith(fn),
+        );
+        expect(at(resource, 'Properties', 'Environment', 'Variables', ENV.SAGEMAKER_ENDPOINTS)).toBe(
+          expected,
+        );
+        const [[, bare] = ['', {}]] = resourcesOf(noGpu, 'AWS::Lambda::Function').filter(([id]) =>
+          id.startsWith(fn),
+        );
+        expect(at(bare, 'Properties', 'Environment', 'Variables', ENV.SAGEMAKER_ENDPOINTS)).toBeUndefined();
+      }
     });
 
     it('gives the admin key secret to the bootstrap function only, write-only', () => {
@@ -440,7 +541,7 @@ describe('InfergateStack', () => {
   });
 
   describe('monitoring', () => {
-    it('alarms on API 5xx rate, p99 latency, table throttles and SageMaker 5xx, notifying the topic', () => {
+    it('alarms on API 5xx rate, p99 latency, table throttles, SageMaker 5xx and metering, notifying the topic', () => {
       const topic = onlyLogicalId(dev, 'AWS::SNS::Topic');
       const alarms = resourcesOf(dev, 'AWS::CloudWatch::Alarm');
       expect(alarms.map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(
@@ -449,11 +550,40 @@ describe('InfergateStack', () => {
           'MonitoringApiLatencyP99',
           'MonitoringTableThrottles',
           'MonitoringGpuOcrRec5xx',
+          'MonitoringUsageLost',
+          'MonitoringUsageSpilled',
+          'MonitoringUsageSpillBacklog',
+          'MonitoringUsageReplayErrors',
         ]),
       );
       for (const [, alarm] of alarms)
         expect(at(alarm, 'Properties', 'AlarmActions')).toEqual([{ Ref: topic }]);
-      noGpu.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+      noGpu.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    });
+
+    it('alarms on the first usage event lost or spilled, and on a spill that does not drain', () => {
+      const usageAlarm = (metric: string, service: string, stat: string, periods: number) =>
+        dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Threshold: 1,
+          EvaluationPeriods: periods,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          Metrics: [
+            Match.objectLike({
+              MetricStat: {
+                Metric: {
+                  Namespace: METRICS_NAMESPACE,
+                  MetricName: metric,
+                  Dimensions: [{ Name: 'service', Value: service }],
+                },
+                Period: 300,
+                Stat: stat,
+              },
+            }),
+          ],
+        });
+      usageAlarm(USAGE_METRICS.lost, SERVICE.inference, 'Sum', 1);
+      usageAlarm(USAGE_METRICS.spilled, SERVICE.inference, 'Sum', 1);
+      usageAlarm(USAGE_METRICS.spillBacklog, SERVICE.usageReplay, 'Minimum', 3);
     });
 
     it('saves a Logs Insights query that shows key and tenant per request id', () => {
@@ -486,6 +616,7 @@ describe('InfergateStack', () => {
         'GPUUtilization',
         'ModelLatency',
         'InferenceLatency',
+        'Metering: usage writes spilled, lost, replayed',
       ]) {
         expect(body).toContain(text);
       }

@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../functions/config';
-import { OPERATOR_TENANT_ID } from '../../functions/constants';
+import { wasmTierRuntimes } from '../../functions/adapters/onnx/tier-runtimes';
+import { MAX_ARTIFACT_BYTES, OPERATOR_TENANT_ID } from '../../functions/constants';
 import {
   createDocumentClient,
   DynamoRegistryStore,
@@ -10,15 +11,17 @@ import { S3ArtifactStore } from '../../functions/adapters/s3';
 import { createAdminApp } from '../../functions/admin/app';
 import { createAdminDeps } from '../../functions/admin/deps';
 import { AdminService } from '../../functions/core/admin/admin-service';
-import { readOnnxSchema } from '../../functions/core/runtime/onnx-schema';
+import { ModelValidator } from '../../functions/core/validation';
 import { createInferenceApp } from '../../functions/inference/app';
 import { createInferenceDeps } from '../../functions/inference/deps';
 import { toLambdaHandler } from '../../functions/http/lambda-adapter';
 import { ROUTES } from '../../functions/routes';
 import { startApiGatewayServer } from '../../local/apigw-server';
+import { startLocalSageMaker, type LocalSageMaker } from '../../local/sagemaker/endpoint-server';
+import { endpointNameFor, GPU_CATALOG } from '../../models/catalog';
 import { InfergateClient } from '../../client';
 import { LOCAL_AWS, startDynalite, type LocalDynamo } from './dynalite';
-import { LOCAL_S3, startS3rver } from './s3rver';
+import { LOCAL_S3, startS3rver, type LocalS3 } from './s3rver';
 
 /** A running platform for HTTP tests: the real handlers behind the local API Gateway server. */
 export interface TestPlatform {
@@ -26,7 +29,13 @@ export interface TestPlatform {
   readonly adminKey: string;
   readonly admin: InfergateClient;
   readonly dynamo: LocalDynamo;
+  /** The artifact store's server (its bucket holds artifacts and uploads). */
+  readonly s3: LocalS3;
+  /** The configuration the functions were built with (for another function's deps, e.g. the usage replay). */
+  readonly config: Config;
   readonly registry: DynamoRegistryStore;
+  /** The local SageMaker serving the GPU catalog's endpoints (the `sagemaker` tier), with its fault knobs. */
+  readonly sagemaker: LocalSageMaker;
   client(apiKey: string): InfergateClient;
   stop(): Promise<void>;
 }
@@ -45,6 +54,14 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
 
   const dynamo = await startDynalite();
   const s3 = await startS3rver();
+  // The GPU tier: the catalog's endpoints on the local SageMaker (onnxruntime-node, loaded on first use).
+  const sagemaker = await startLocalSageMaker({
+    endpoints: GPU_CATALOG.map((entry) => ({
+      name: entry.name,
+      endpointName: endpointNameFor('test', entry.name),
+    })),
+    artifacts: new S3ArtifactStore({ bucket: s3.bucket, client: s3.client }),
+  });
   const config: Config = {
     stage: 'test',
     tableName: dynamo.tableName,
@@ -55,6 +72,8 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
     sessionCacheBytes: 256 * 1024 * 1024,
     ortNumThreads: 1,
     uploadUrlTtlSeconds: 900,
+    sagemakerEndpoint: sagemaker.endpoint,
+    sagemakerEndpoints: sagemaker.endpoints,
     ...overrides,
   };
   const inference = toLambdaHandler(createInferenceApp(await createInferenceDeps(config)));
@@ -75,7 +94,8 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
       bucket: s3.bucket,
       client: new S3Client({ ...LOCAL_S3, endpoint: s3.endpoint, forcePathStyle: true }),
     }),
-    readSchema: readOnnxSchema,
+    // Only creates the admin key: the runtime is never started.
+    validator: new ModelValidator({ runtimes: wasmTierRuntimes(), maxModelBytes: MAX_ARTIFACT_BYTES }),
     uploadUrlTtlSeconds: 900,
   });
   const created = await bootstrap.createKey({ tenantId: OPERATOR_TENANT_ID, scopes: ['admin'] });
@@ -86,10 +106,14 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
     adminKey: created.key,
     admin: client(created.key),
     dynamo,
+    s3,
+    config,
     registry,
+    sagemaker,
     client,
     async stop() {
       await server.close();
+      await sagemaker.close();
       await Promise.all([dynamo.stop(), s3.stop()]);
     },
   };

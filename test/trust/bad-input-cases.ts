@@ -1,3 +1,4 @@
+import { crc32, deflateSync } from 'node:zlib';
 import type { RawHeader } from '../support/raw-http';
 
 /**
@@ -39,6 +40,8 @@ export interface CaseContext {
     readonly otherPrivate: string;
     /** Public, no version and no `prod` alias. */
     readonly unpublished: string;
+    /** Public, published, with an image pipeline (PNG, JPEG, WebP; the default pixel limit). */
+    readonly image: string;
   };
 }
 
@@ -1228,12 +1231,12 @@ export function badInputCases(ctx: CaseContext): BadInputCase[] {
       'invalid_request',
     ],
     [
-      'version: tier not served',
+      'version: no such tier',
       'POST',
       `/admin/models/${models.addMul}/versions`,
-      `{"uploadId":"${'0'.repeat(32)}","tier":"sagemaker"}`,
+      `{"uploadId":"${'0'.repeat(32)}","tier":"gpu"}`,
       400,
-      'unsupported_tier',
+      'invalid_request',
     ],
     [
       'version: no such model',
@@ -1395,5 +1398,110 @@ export function badInputCases(ctx: CaseContext): BadInputCase[] {
     'version_not_found',
   );
 
+  // 31. Broken images and invalid base64 on the predict route. Refusals while reading the
+  // body come before the model resolves (not metered); the pipeline's refusals come after
+  // (metered as errors of the image model).
+  const predictPath = `/v1/models/${models.image}/predict`;
+  const image = (
+    name: string,
+    body: string | Uint8Array | undefined,
+    status: number,
+    code: string,
+    metered: boolean,
+    contentType = 'image/png',
+    kind = 'broken images',
+  ): void => {
+    infer(kind, name, body, status, code, {
+      path: predictPath,
+      headers: [bearer(keys.tenant), ['content-type', contentType]],
+      metered,
+    });
+  };
+  const whitePng = png(8, 4);
+  const zeroWide = Buffer.from(whitePng);
+  zeroWide.writeUInt32BE(0, 16);
+  image(
+    'valid signature, then text',
+    Buffer.concat([whitePng.subarray(0, 8), Buffer.from('not a png')]),
+    400,
+    'invalid_image',
+    true,
+  );
+  image('plain text', 'hello, world', 400, 'invalid_image', true);
+  image('a JSON document', '{"image": 1}', 400, 'invalid_image', true);
+  image('cut after the header', whitePng.subarray(0, 33), 400, 'invalid_image', true);
+  image('cut in the pixel data', whitePng.subarray(0, whitePng.length - 20), 400, 'invalid_image', true);
+  image('a JPEG start and nothing else', Uint8Array.of(0xff, 0xd8, 0xff, 0xe0), 400, 'invalid_image', true);
+  image(
+    'a WebP header and nothing else',
+    Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8 ', 'latin1'),
+    400,
+    'invalid_image',
+    true,
+  );
+  image('a header declaring 0 x 4', zeroWide, 400, 'empty_image', true);
+  image('an empty body', '', 400, 'empty_image', false);
+  image('a GIF', 'GIF89a\x01\x00\x01\x00', 400, 'unsupported_image_type', true);
+  image('a BMP', 'BM\x00\x00\x00\x00', 400, 'unsupported_image_type', true);
+  image(
+    'an SVG',
+    '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>',
+    400,
+    'unsupported_image_type',
+    true,
+  );
+  image('4097 x 4097 pixels', png(4097, 4097), 400, 'image_too_large', true);
+  image('a GIF content type', whitePng, 415, 'unsupported_media_type', false, 'image/gif');
+  image('octet-stream', whitePng, 415, 'unsupported_media_type', false, 'application/octet-stream');
+  image('over 4 MiB', new Uint8Array(4 * MB + 1), 413, 'payload_too_large', false);
+  const base64 = (name: string, value: unknown, code: string): void =>
+    image(
+      name,
+      JSON.stringify({ image: value }),
+      400,
+      code,
+      !['invalid_base64', 'empty_image', 'invalid_request'].includes(code),
+      'application/json',
+      'invalid base64 images',
+    );
+  base64('a character outside the alphabet', 'iVBORw0KGgo!', 'invalid_base64');
+  base64('a length of 4n+1', 'iVBORw0KG', 'invalid_base64');
+  base64('padding in the middle', 'iV==Rw0K', 'invalid_base64');
+  base64('three padding characters', 'iVBORw===', 'invalid_base64');
+  base64('both alphabets', 'iV+_Rw0K', 'invalid_base64');
+  base64('percent-encoded', encodeURIComponent(Buffer.from(whitePng).toString('base64')), 'invalid_base64');
+  base64('an empty string', '', 'empty_image');
+  base64('a data URL without data', 'data:image/png;base64,', 'empty_image');
+  base64('a number', 42, 'invalid_request');
+  base64('null', null, 'invalid_request');
+  base64('base64 of text', Buffer.from('hello, world').toString('base64'), 'invalid_image');
+  base64('base64 of half a PNG', Buffer.from(whitePng.subarray(0, 40)).toString('base64'), 'invalid_image');
+
   return cases;
+}
+
+/** A white 8-bit gray PNG of `width` × `height`, encoded here (solid rows deflate to almost nothing). */
+function png(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8); // 8-bit gray, deflate, no filter method, no interlace
+  // Each row: filter type 0, then `width` white pixels.
+  const row = Buffer.alloc(width + 1, 0xff);
+  row[0] = 0;
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', pixels),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

@@ -1,5 +1,7 @@
 import { generateApiKey } from '../../functions/core/keys/api-key';
 import type { UsageReport } from '../../functions/api/views';
+import { DEMO_MODEL, pretrainedFile } from '../../models/pretrained';
+import { textDirectionPipeline } from '../../models/pretrained-pipelines';
 import { fixtureModel } from '../support/fixtures';
 import { sendRaw, type RawResponse } from '../support/raw-http';
 import { badInputCases, type BadInputCase, type CaseContext } from './bad-input-cases';
@@ -54,6 +56,11 @@ describe('bad input over HTTP', () => {
     });
     await trust.admin.setAlias('b-private', 'prod', hidden.version);
     await trust.admin.createModel({ name: 'unpublished', visibility: 'public' });
+    const image = await trust.admin.registerModel(DEMO_MODEL.name, pretrainedFile(DEMO_MODEL.file), {
+      visibility: 'public',
+      pipeline: textDirectionPipeline(),
+    });
+    await trust.admin.setAlias(DEMO_MODEL.name, 'prod', image.version);
 
     const context: CaseContext = {
       keys: {
@@ -72,6 +79,7 @@ describe('bad input over HTTP', () => {
         allTypes: 'all-types',
         otherPrivate: 'b-private',
         unpublished: 'unpublished',
+        image: DEMO_MODEL.name,
       },
     };
     cases = badInputCases(context);
@@ -192,6 +200,7 @@ function placeholderContext(): CaseContext {
       allTypes: 'all-types',
       otherPrivate: 'b-private',
       unpublished: 'unpublished',
+      image: DEMO_MODEL.name,
     },
   };
 }

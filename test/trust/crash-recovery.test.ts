@@ -38,7 +38,8 @@ describe('SIGKILL mid-traffic and restart', () => {
     const firstRun = running;
     const local = firstRun.state;
     const admin = new InfergateClient({ url: local.url, apiKey: local.adminKey });
-    const tenant = await admin.createTenant({ name: 'crash' });
+    // 8 loops of traffic: within `enterprise`'s rate limit (`free` would refuse most of it).
+    const tenant = await admin.createTenant({ name: 'crash', plan: 'enterprise' });
     const other = await admin.createTenant({ name: 'bystander' });
     const key = await admin.createKey({ tenantId: tenant.tenantId, name: 'traffic' });
     const revoked = await admin.createKey({ tenantId: other.tenantId });

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { generateApiKey } from '../../functions/core/keys/api-key';
 import { ROUTES } from '../../functions/routes';
 import type { UsageReport } from '../../functions/api/views';
@@ -29,7 +30,14 @@ describe('tenant isolation', () => {
     ],
   });
 
+  /** A predict request: a small PNG in JSON. */
+  let PREDICT_BODY = '';
+
   beforeAll(async () => {
+    const image = await sharp({ create: { width: 16, height: 8, channels: 3, background: 'white' } })
+      .png()
+      .toBuffer();
+    PREDICT_BODY = JSON.stringify({ image: image.toString('base64') });
     trust = await startTrustPlatform();
     const { admin } = trust.platform;
     a = await trust.tenant('tenant-a');
@@ -95,7 +103,7 @@ describe('tenant isolation', () => {
         ['authorization', `Bearer ${key}`],
         ['content-type', 'application/json'],
       ],
-      body: method === 'POST' ? BODY : undefined,
+      body: method === 'POST' ? (path.endsWith('/predict') ? PREDICT_BODY : BODY) : undefined,
     });
   }
 
@@ -123,9 +131,11 @@ describe('tenant isolation', () => {
         'GET /v2/models/{name}/versions/{version}/ready',
         'POST /v2/models/{name}/infer',
         'POST /v2/models/{name}/versions/{version}/infer',
+        'POST /v1/models/{name}/predict',
+        'POST /v1/models/{name}/versions/{version}/predict',
       ].sort(),
     );
-    expect(requests.length).toBe(3 + 3 * versions.length);
+    expect(requests.length).toBe(4 + 4 * versions.length);
   });
 
   it.each(requests.map((r) => [r.label, r] as const))(
@@ -139,8 +149,10 @@ describe('tenant isolation', () => {
       expect(observable(hidden, HIDDEN)).toEqual(observable(missing, MISSING));
       expect(observable(unpublished, HIDDEN_UNPUBLISHED)).toEqual(observable(missing, MISSING));
       expect(observable(missing, MISSING)).toMatchObject({ status: 404, code: 'model_not_found' });
-      // The owner sees the model: the 404s above are about A, not about the name.
-      expect(owner.status).toBe(version === '7' || version === 'nope' ? 404 : 200);
+      // The owner sees the model: the 404s above are about A, not about the name. (B's model
+      // declares no pipeline, so the owner's predict gets that far and is refused for it.)
+      const served = route.path.endsWith('/predict') ? 400 : 200;
+      expect(owner.status).toBe(version === '7' || version === 'nope' ? 404 : served);
     },
   );
 

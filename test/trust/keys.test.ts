@@ -194,7 +194,7 @@ describe('keys and secrets', () => {
     const hashes = new Set(items.filter((item) => item.entity?.S === 'KEY').map((item) => item.hash?.S));
 
     expect(new Set(items.map((item) => item.entity?.S))).toEqual(
-      new Set(['TENANT', 'KEY', 'MODEL', 'VERSION', 'ALIAS', 'USAGE']),
+      new Set(['TENANT', 'KEY', 'MODEL', 'VERSION', 'ALIAS', 'USAGE', 'PLAN', 'LIMIT']),
     );
     expect(keys.length).toBeGreaterThanOrEqual(10);
     expect(texts.filter((text) => new RegExp(KEY_PATTERN.source).test(text))).toEqual([]);

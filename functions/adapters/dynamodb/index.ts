@@ -27,4 +27,5 @@ export {
   type ConflictDescription,
 } from './errors';
 export { DynamoRegistryStore } from './registry-store';
-export { DynamoUsageStore } from './usage-store';
+export { DynamoUsageStore, type DynamoUsageStoreOptions } from './usage-store';
+export { DynamoLimitStore, LIMIT_KEY_PREFIX, type DynamoLimitStoreOptions } from './limit-store';

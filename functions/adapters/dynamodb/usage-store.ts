@@ -6,7 +6,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { UnavailableError } from '../../core/errors';
-import type { UsageEvent, UsageRow, UsageStore } from '../../core/metering/types';
+import type { UsageEvent, UsageRow } from '../../core/metering/types';
+import { type SequencedUsageStore, type UsageWrite, writeId } from '../../core/metering/usage-write';
 import { checkStoreOptions, type DynamoStoreOptions, queryAll, resolveDocumentClient } from './client';
 import { isConditionalCheckFailed, withDynamoErrors } from './errors';
 import { ENTITY_TYPE_ATTRIBUTE, TABLE_DESIGN, USAGE_KEY_PREFIX } from './table-design';
@@ -24,34 +25,65 @@ const UNPROCESSED_RETRIES = 6;
 
 const COUNTERS = ['requests', 'errors', 'computeMs', 'inputBytes', 'outputBytes'] as const;
 
-/** Keys of the counter item of one tenant, model version, UTC day and writer. */
-function usageKeys(tenantId: string, day: string, modelName: string, version: string, writer: string): Item {
+/** Keys of the counter item of one tenant, model version, UTC day, plan and writer. */
+function usageKeys(
+  tenantId: string,
+  day: string,
+  modelName: string,
+  version: string,
+  plan: string,
+  writer: string,
+): Item {
   const month = day.slice(0, 7);
   return {
     [PK]: `${USAGE_KEY_PREFIX}${tenantId}#${month}`,
-    [SK]: `${day}#${modelName}#${version}#${writer}`,
+    [SK]: `${day}#${modelName}#${version}#${plan}#${writer}`,
   };
 }
 
+/** A writer of one store instance and the number of its last opened write. */
+interface Slot {
+  readonly index: number;
+  sequence: number;
+}
+
 /**
- * Sequential writers of one store instance. A write holds a slot for its whole duration
- * (SDK retries included), so each slot's writes reach the table one after another with
- * increasing sequence numbers; concurrent writes take different slots.
+ * Sequential writers of one store instance. A write holds a slot from `open` to `close`
+ * (retries included), so each slot's writes reach the table one after another with
+ * increasing sequence numbers; concurrent writes take different slots. A slot whose write
+ * was not applied is retired: that write may still be applied later (a lost answer, a
+ * replay of the spill), and no later write of the slot may overtake it.
  */
 class WriterSlots {
-  private readonly free: { index: number; sequence: number }[] = [];
+  private readonly free: Slot[] = [];
+  private readonly held = new Map<number, Slot>();
   private created = 0;
 
-  public acquire(): { index: number; sequence: number } {
+  public acquire(): Slot {
     const slot = this.free.pop() ?? { index: this.created++, sequence: 0 };
     slot.sequence += 1;
+    this.held.set(slot.index, slot);
     return slot;
   }
 
-  public release(slot: { index: number; sequence: number }): void {
-    this.free.push(slot);
+  /** Frees the slot of an applied write, retires the slot of any other; unknown slots are ignored. */
+  public release(index: number, sequence: number, applied: boolean): void {
+    const slot = this.held.get(index);
+    if (slot === undefined || slot.sequence !== sequence) return;
+    this.held.delete(index);
+    if (applied) this.free.push(slot);
   }
 }
+
+/** Constructor options of {@link DynamoUsageStore}. */
+export type DynamoUsageStoreOptions = DynamoStoreOptions & {
+  /**
+   * The client of usage writes (`apply`, `record`), when they need other settings than the
+   * reads (the functions send them with one attempt each and retry them in the recorder).
+   * @default the client of the reads
+   */
+  readonly writeClient?: DynamoDBDocumentClient;
+};
 
 /**
  * Usage counters in the single table: items per tenant, model version, UTC day and
@@ -65,28 +97,60 @@ class WriterSlots {
  * did not get (a timeout) although the table may have applied it. So each writer (this
  * store instance's `writerId` and a slot) numbers its writes, and a write applies only if
  * its number is above the item's last one (`#seq < :seq`). A retry of an applied write
- * fails that condition, which means it was counted already.
+ * fails that condition, which means it was counted already. `open`, `apply` and `close`
+ * expose that protocol (`SequencedUsageStore`) to the durable recorder, which retries a
+ * write and spills it with its writer and number, and to the replay, which applies it
+ * later from another process; `record` is one `open`, `apply`, `close`.
  *
  * @example
  * const usage = new DynamoUsageStore({ tableName: config.tableName, client: documentClient });
- * await usage.record({ tenantId, keyId, modelName, version, at: new Date(), error: false, computeMs, inputBytes, outputBytes });
+ * await usage.record({ tenantId, keyId, modelName, version, plan, at: new Date(), error: false, computeMs, inputBytes, outputBytes });
  */
-export class DynamoUsageStore implements UsageStore {
+export class DynamoUsageStore implements SequencedUsageStore {
   private readonly client: DynamoDBDocumentClient;
+  private readonly writeClient: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly pageSize: number | undefined;
   /** Tells this instance's counter items from other instances' (Lambda environments, processes). */
   private readonly writerId = randomBytes(6).toString('hex');
   private readonly slots = new WriterSlots();
 
-  public constructor(options: DynamoStoreOptions) {
+  public constructor(options: DynamoUsageStoreOptions) {
     checkStoreOptions(options);
     this.client = resolveDocumentClient(options);
+    this.writeClient = options.writeClient ?? this.client;
     this.tableName = options.tableName;
     this.pageSize = options.pageSize;
   }
 
   public async record(event: UsageEvent): Promise<void> {
+    const write = this.open(event);
+    let applied = false;
+    try {
+      await this.apply(write);
+      applied = true;
+    } finally {
+      this.close(write, applied);
+    }
+  }
+
+  public open(event: UsageEvent): UsageWrite {
+    checkEvent(event);
+    const slot = this.slots.acquire();
+    return { event, writer: `${this.writerId}.${slot.index}`, sequence: slot.sequence };
+  }
+
+  public close(write: UsageWrite, applied: boolean): void {
+    const [writerId, index] = write.writer.split('.');
+    if (writerId === this.writerId && index !== undefined) {
+      this.slots.release(Number(index), write.sequence, applied);
+    }
+  }
+
+  public async apply(write: UsageWrite, options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    const { event, writer, sequence } = write;
+    checkEvent(event);
+    writeId(write);
     // toISOString() is UTC: the day and month of an event never depend on the server's zone.
     const day = event.at.toISOString().slice(0, 10);
     const month = day.slice(0, 7);
@@ -97,11 +161,6 @@ export class DynamoUsageStore implements UsageStore {
       inputBytes: event.inputBytes,
       outputBytes: event.outputBytes,
     };
-    for (const name of ['computeMs', 'inputBytes', 'outputBytes'] as const) {
-      if (!(Number.isFinite(event[name]) && event[name] >= 0)) {
-        throw new RangeError(`event.${name} must be a finite number >= 0, got ${event[name]}`);
-      }
-    }
     // The descriptive attributes are SET on every write (same values each time), so the
     // first event of the day creates a complete item without a read.
     const descriptive: Item = {
@@ -110,11 +169,10 @@ export class DynamoUsageStore implements UsageStore {
       day,
       modelName: event.modelName,
       version: event.version,
+      plan: event.plan,
       [BY_MONTH.partitionKey]: `USAGEMONTH#${month}`,
+      [BY_MONTH.sortKey]: `${event.tenantId}#${day}#${event.modelName}#${event.version}#${event.plan}#${writer}`,
     };
-    const slot = this.slots.acquire();
-    const writer = `${this.writerId}.${slot.index}`;
-    descriptive[BY_MONTH.sortKey] = `${event.tenantId}#${day}#${event.modelName}#${event.version}#${writer}`;
     const names: Record<string, string> = {};
     const values: Item = {};
     const sets = Object.entries(descriptive).map(([name, value], index) => {
@@ -128,29 +186,27 @@ export class DynamoUsageStore implements UsageStore {
       return `#a${index} :a${index}`;
     });
     names['#seq'] = 'seq';
-    values[':seq'] = slot.sequence;
-    try {
-      await withDynamoErrors(async () => {
-        try {
-          await this.client.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: usageKeys(event.tenantId, day, event.modelName, event.version, writer),
-              UpdateExpression: `SET ${sets.join(', ')}, #seq = :seq ADD ${adds.join(', ')}`,
-              ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-              ReturnValues: 'NONE',
-            }),
-          );
-        } catch (error) {
-          // Only a retry of this very write can find its number applied: counted already.
-          if (!isConditionalCheckFailed(error)) throw error;
-        }
-      });
-    } finally {
-      this.slots.release(slot);
-    }
+    values[':seq'] = sequence;
+    await withDynamoErrors(async () => {
+      try {
+        await this.writeClient.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: usageKeys(event.tenantId, day, event.modelName, event.version, event.plan, writer),
+            UpdateExpression: `SET ${sets.join(', ')}, #seq = :seq ADD ${adds.join(', ')}`,
+            ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'NONE',
+          }),
+          { abortSignal: options.signal },
+        );
+      } catch (error) {
+        // Only this very write can find its number applied (its writer takes no other write
+        // until it is closed, and is retired if it was not applied): counted already.
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    });
   }
 
   public async listTenantMonth(tenantId: string, month: string): Promise<UsageRow[]> {
@@ -189,7 +245,8 @@ export class DynamoUsageStore implements UsageStore {
         compare(a.tenantId, b.tenantId) ||
         compare(a.day, b.day) ||
         compare(a.modelName, b.modelName) ||
-        compare(a.version, b.version),
+        compare(a.version, b.version) ||
+        compare(a.plan, b.plan),
     );
   }
 
@@ -219,11 +276,11 @@ export class DynamoUsageStore implements UsageStore {
   }
 }
 
-/** Sums the items of every writer into one row per tenant, model version and day, in first-seen order. */
+/** Sums the items of every writer into one row per tenant, model version, day and plan, in first-seen order. */
 function mergeWriters(rows: readonly UsageRow[]): UsageRow[] {
   const merged = new Map<string, UsageRow>();
   for (const row of rows) {
-    const key = `${row.tenantId}#${row.day}#${row.modelName}#${row.version}`;
+    const key = `${row.tenantId}#${row.day}#${row.modelName}#${row.version}#${row.plan}`;
     const seen = merged.get(key);
     merged.set(
       key,
@@ -240,6 +297,15 @@ function mergeWriters(rows: readonly UsageRow[]): UsageRow[] {
     );
   }
   return [...merged.values()];
+}
+
+function checkEvent(event: UsageEvent): void {
+  for (const name of ['computeMs', 'inputBytes', 'outputBytes'] as const) {
+    if (!(Number.isFinite(event[name]) && event[name] >= 0)) {
+      throw new RangeError(`event.${name} must be a finite number >= 0, got ${event[name]}`);
+    }
+  }
+  if (Number.isNaN(event.at.getTime())) throw new RangeError('event.at must be a valid date');
 }
 
 function checkMonth(month: string): void {
@@ -276,6 +342,7 @@ function toUsageRow(item: Item): UsageRow {
     day: readString(item, 'day'),
     modelName: readString(item, 'modelName'),
     version: readString(item, 'version'),
+    plan: readString(item, 'plan'),
     requests: readCounter(item, 'requests'),
     errors: readCounter(item, 'errors'),
     computeMs: readCounter(item, 'computeMs'),

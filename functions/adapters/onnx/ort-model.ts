@@ -1,8 +1,9 @@
 import type { InferenceSession, OnnxValue, Tensor as OrtTensor } from 'onnxruntime-web';
 import { BadRequestError, InfergateError } from '../../core/errors';
-import type { LoadedModel } from '../../core/runtime/model-runtime';
+import { type LoadedModel, ModelLoadError } from '../../core/runtime/model-runtime';
 import { DATATYPES, type Datatype, type TensorSpec } from '../../core/tensors/datatypes';
 import type { Tensor } from '../../core/tensors/tensor';
+import { cleanOrtMessage, toModelLoadError } from './load-errors';
 
 /**
  * What the adapters need of an onnxruntime package. onnxruntime-web and onnxruntime-node
@@ -67,9 +68,9 @@ export class OrtModel implements LoadedModel {
   }
 
   /**
-   * Creates a session from model bytes. Throws `InfergateError` 502 `model_load_failed`
-   * when onnxruntime refuses the model or the model has inputs or outputs the platform
-   * cannot carry.
+   * Creates a session from model bytes. Throws `ModelLoadError` (502 `model_load_failed`,
+   * with the reason classified) when onnxruntime refuses the model or the model has inputs
+   * or outputs the platform cannot carry.
    */
   public static async create(
     ort: OrtModule,
@@ -80,14 +81,7 @@ export class OrtModel implements LoadedModel {
     try {
       session = await ort.InferenceSession.create(bytes, options);
     } catch (error) {
-      throw new InfergateError(
-        502,
-        'model_load_failed',
-        `onnxruntime could not load the model: ${reason(error)}`,
-        {
-          cause: error,
-        },
-      );
+      throw toModelLoadError(error);
     }
     try {
       // The session keeps the weights; the artifact size is the best cheap estimate of them.
@@ -213,9 +207,8 @@ function toTensorSpec(value: InferenceSession.ValueMetadata, role: 'input' | 'ou
   const datatype = value.isTensor ? DATATYPE_OF_ORT_TYPE.get(value.type) : undefined;
   if (!value.isTensor || datatype === undefined) {
     const type = value.isTensor ? value.type : 'a non-tensor value';
-    throw new InfergateError(
-      502,
-      'model_load_failed',
+    throw new ModelLoadError(
+      { kind: 'unsupported_model' },
       `the model's ${role} '${value.name}' is ${type}, which the Open Inference Protocol cannot carry`,
     );
   }
@@ -239,20 +232,11 @@ export function translateRunError(error: unknown): unknown {
   if (RUNTIME_FAILURE.test(message) || !INPUT_FAILURE.test(message)) return error;
   return new BadRequestError(
     'inference_failed',
-    `the model cannot run on these inputs: ${cleanMessage(message)}`,
+    `the model cannot run on these inputs: ${cleanOrtMessage(message)}`,
     {
       cause: error,
     },
   );
-}
-
-/** Drops onnxruntime's source locations and assertion text, which mean nothing to clients. */
-function cleanMessage(message: string): string {
-  return message
-    .replace(/failed to call OrtRun\(\)\. ERROR_CODE: \d+, ERROR_MESSAGE: /, '')
-    .replace(/\s*\/\S+\.(?:h|cc|cpp):\d+ [^\n]*? was false\./g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
 }
 
 function reason(error: unknown): string {

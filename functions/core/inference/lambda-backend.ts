@@ -5,7 +5,10 @@ import type { ModelSessions } from './inference-service';
  * The Lambda tier: models run in this process (onnxruntime-web in Lambda), loaded through
  * the session cache. Compute is the time of the runtime's `run`.
  */
-export function lambdaBackend(sessions: ModelSessions, clock: () => number = () => performance.now()): InferenceBackend {
+export function lambdaBackend(
+  sessions: ModelSessions,
+  clock: () => number = () => performance.now(),
+): InferenceBackend {
   return {
     prepare: async (version) => {
       await sessions.withModel(version.artifact, async () => undefined);

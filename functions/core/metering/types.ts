@@ -4,6 +4,8 @@ export interface UsageEvent {
   readonly keyId: string;
   readonly modelName: string;
   readonly version: string;
+  /** The tenant's plan when the request was served: the plan whose prices bill it. */
+  readonly plan: string;
   /** When the request was received; selects the UTC day and month counters. */
   readonly at: Date;
   /** True when the request failed after authentication (counted apart, not billed). */
@@ -19,6 +21,8 @@ export interface UsageRow {
   readonly day: string; // YYYY-MM-DD
   readonly modelName: string;
   readonly version: string;
+  /** The plan the requests were served under (a tenant changing plan mid-day has two rows). */
+  readonly plan: string;
   readonly requests: number;
   readonly errors: number;
   readonly computeMs: number;

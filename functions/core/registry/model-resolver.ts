@@ -2,33 +2,51 @@ import { NAME_PATTERN } from '../../api/schemas';
 import { NotFoundError } from '../errors';
 import { TtlCache } from '../cache/ttl-cache';
 import { isAdmin, type Principal } from '../auth/principal';
+import { pickVersion } from './alias-routes';
 import type { RegistryStore } from './registry-store';
 import { DEFAULT_ALIAS, type Alias, type Model, type ModelVersion } from './types';
 
 /** What a data-plane request resolves to. */
 export interface ResolvedModel {
   readonly model: Model;
+  /** The version that serves (and is metered for) this request. */
   readonly version: ModelVersion;
+  /** The alias the request named or defaulted to; absent when it named a version number. */
+  readonly alias?: string;
 }
 
 export interface ModelResolverOptions {
   readonly store: Pick<RegistryStore, 'getModel' | 'getVersion' | 'getAlias' | 'listAliases' | 'listModels'>;
   /** How long models and aliases stay cached; versions are immutable and cached for good. */
   readonly cacheTtlMs: number;
+  /**
+   * Uniform numbers in [0, 1) that route each request of a weighted alias.
+   * @default Math.random
+   */
+  readonly random?: () => number;
 }
 
 /**
  * Resolves model names, versions and aliases for a caller, enforcing visibility: a
- * private model of another tenant answers exactly like a model that does not exist.
+ * private model of another tenant answers exactly like a model that does not exist. A
+ * weighted alias (a canary) picks one of its versions per request, with the routes'
+ * probabilities; the alias is cached, the pick is made anew for every request.
+ *
+ * @example
+ * const resolver = new ModelResolver({ store, cacheTtlMs: 60_000 });
+ * const { version } = await resolver.resolve(principal, 'digits'); // the prod alias
+ * response.headers.set('x-model-version', version.version);
  */
 export class ModelResolver {
   private readonly store: ModelResolverOptions['store'];
+  private readonly random: () => number;
   private readonly models: TtlCache<string, Model | undefined>;
   private readonly aliases: TtlCache<string, Alias | undefined>;
   private readonly versions: TtlCache<string, ModelVersion | undefined>;
 
   public constructor(options: ModelResolverOptions) {
     this.store = options.store;
+    this.random = options.random ?? Math.random;
     this.models = new TtlCache({ ttlMs: options.cacheTtlMs });
     this.aliases = new TtlCache({ ttlMs: options.cacheTtlMs });
     // Immutable once created; a miss is not cached so a new version is seen at once.
@@ -45,19 +63,22 @@ export class ModelResolver {
   }
 
   /**
-   * Resolves `name` (its `prod` alias) or `name` + a version number or alias name.
+   * Resolves `name` (its `prod` alias) or `name` + a version number or alias name. An alias
+   * with weighted routes resolves to one of its versions, chosen for this call.
    */
   public async resolve(principal: Principal, name: string, versionOrAlias?: string): Promise<ResolvedModel> {
     const model = await this.visibleModel(principal, name);
-    const versionNumber = await this.versionNumber(name, versionOrAlias);
+    const { versionNumber, alias } = await this.versionNumber(name, versionOrAlias);
     const version = await this.getVersion(name, versionNumber);
     if (version === undefined) {
       throw new NotFoundError(
         'version_not_found',
-        `Model "${name}" has no version "${versionOrAlias ?? ''}"`,
+        alias === undefined
+          ? `Model "${name}" has no version "${versionNumber}"`
+          : `Alias "${alias}" of model "${name}" points at version "${versionNumber}", which does not exist`,
       );
     }
-    return { model, version };
+    return alias === undefined ? { model, version } : { model, version, alias };
   }
 
   /** Every model the principal may see, with its aliases. */
@@ -68,8 +89,13 @@ export class ModelResolver {
     );
   }
 
-  private async versionNumber(name: string, versionOrAlias: string | undefined): Promise<string> {
-    if (versionOrAlias !== undefined && /^[1-9][0-9]{0,8}$/.test(versionOrAlias)) return versionOrAlias;
+  private async versionNumber(
+    name: string,
+    versionOrAlias: string | undefined,
+  ): Promise<{ versionNumber: string; alias?: string }> {
+    if (versionOrAlias !== undefined && /^[1-9][0-9]{0,8}$/.test(versionOrAlias)) {
+      return { versionNumber: versionOrAlias };
+    }
     if (versionOrAlias !== undefined && !NAME_PATTERN.test(versionOrAlias)) {
       // Not a version number nor an alias name: it cannot exist, and is not looked up (a
       // key that long or odd could be refused by the store).
@@ -90,7 +116,7 @@ export class ModelResolver {
             `Model "${name}" has no version or alias "${versionOrAlias}"`,
           );
     }
-    return alias.version;
+    return { versionNumber: pickVersion(alias, this.random), alias: aliasName };
   }
 
   private async getVersion(name: string, version: string): Promise<ModelVersion | undefined> {

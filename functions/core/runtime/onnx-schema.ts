@@ -15,6 +15,12 @@ export interface OnnxSchema {
   readonly nodeCount: number;
   /** Node count per operator; operators outside `ai.onnx` are prefixed with their domain. */
   readonly operators: Record<string, number>;
+  /**
+   * The names of the symbolic dimensions (`dim_param`) of each input and output, by
+   * position: `undefined` where a dimension has a size or no name. An output of unknown
+   * rank has no entry.
+   */
+  readonly dimNames: Readonly<Record<string, readonly (string | undefined)[]>>;
 }
 
 /** ONNX `TensorProto.DataType` of each platform datatype. */
@@ -73,7 +79,14 @@ export function readOnnxSchema(bytes: Uint8Array): OnnxSchema {
     model = onnx.ModelProto.decode(bytes);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw invalidModel(`it is not a valid ONNX protobuf (${reason})`, error);
+    // protobufjs reports a read past the end as "index out of range: <at> + <length> > <size>".
+    const cut = /index out of range: \d+ \+ \d+ > (\d+)/.exec(reason);
+    throw invalidModel(
+      cut !== null && Number(cut[1]) === bytes.byteLength
+        ? `it is not a valid ONNX protobuf: the file ends in the middle of a field after ${bytes.byteLength} bytes (truncated?)`
+        : `it is not a valid ONNX protobuf (${reason})`,
+      error,
+    );
   }
   const graph = model.graph;
   if (toNumber(model.irVersion) <= 0 || graph === null || graph === undefined) {
@@ -83,11 +96,17 @@ export function readOnnxSchema(bytes: Uint8Array): OnnxSchema {
   for (const tensor of graph.initializer ?? []) initializers.add(tensor.name ?? '');
   for (const sparse of graph.sparseInitializer ?? []) initializers.add(sparse.values?.name ?? '');
 
-  const inputs = (graph.input ?? [])
-    .filter((value) => !initializers.has(value.name ?? ''))
-    .map((value) => toTensorSpec(value, 'input'));
+  const fed = (graph.input ?? []).filter((value) => !initializers.has(value.name ?? ''));
+  const inputs = fed.map((value) => toTensorSpec(value, 'input'));
   const outputs = (graph.output ?? []).map((value) => toTensorSpec(value, 'output'));
   if (outputs.length === 0) throw invalidModel('its graph has no outputs');
+  const dimNames: Record<string, (string | undefined)[]> = {};
+  for (const value of [...fed, ...(graph.output ?? [])]) {
+    const dims = value.type?.tensorType?.shape?.dim;
+    if (dims !== null && dims !== undefined) {
+      dimNames[value.name ?? ''] = dims.map((dim) => (dim.dimParam ? dim.dimParam : undefined));
+    }
+  }
 
   const operators: Record<string, number> = {};
   const nodeCount = countNodes(graph, operators);
@@ -100,6 +119,7 @@ export function readOnnxSchema(bytes: Uint8Array): OnnxSchema {
     ...(producer === '' ? {} : { producer }),
     nodeCount,
     operators,
+    dimNames,
   };
 }
 

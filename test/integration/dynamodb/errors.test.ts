@@ -98,6 +98,7 @@ describe('an unreachable store', () => {
         keyId: '0000000000000001',
         modelName: 'm',
         version: '1',
+        plan: 'free',
         at: new Date(),
         error: false,
         computeMs: 1,

@@ -80,6 +80,7 @@ describe('DynamoUsageStore exactly once', () => {
         keyId: 'k',
         modelName: 'm',
         version: '1',
+        plan: 'free',
         at,
         error: false,
         computeMs: 1,

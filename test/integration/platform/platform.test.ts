@@ -122,6 +122,32 @@ describe('platform over HTTP', () => {
     expect(response.headers.get('x-model-version')).toBe('1');
   });
 
+  it('refuses an answer over the Lambda response limit with 400 output_too_large, metered as an error', async () => {
+    const big = await platform.admin.createTenant({ name: 'big-batches', plan: 'enterprise' });
+    const client = platform.client((await platform.admin.createKey({ tenantId: big.tenantId })).key);
+    // 70,000 rows: 1.7 MB of request; each FP32 result prints as ~20 characters, 8 MB in all.
+    const rows = 70_000;
+    const data = new Array<number>(rows * 3).fill(0.1);
+    const request = {
+      inputs: [
+        { name: 'a', shape: [rows, 3], datatype: 'FP32' as const, data },
+        { name: 'b', shape: [rows, 3], datatype: 'FP32' as const, data },
+      ],
+    };
+
+    const refused = await errorOf(client.infer('add-mul', request));
+    const fewerOutputs = await client.infer('add-mul', {
+      ...request,
+      inputs: request.inputs.map((input) => ({ ...input, shape: [rows / 10, 3], data: data.slice(0, rows * 0.3) })),
+    });
+
+    expect(refused).toMatchObject({ status: 400, code: 'output_too_large' });
+    expect(refused.message).toMatch(/MB/);
+    expect(fewerOutputs.outputs).toHaveLength(2);
+    const usage = await client.usage();
+    expect(usage.totals).toMatchObject({ requests: 1, errors: 1 });
+  });
+
   it('rejects input that does not match the model with 400 naming the input', async () => {
     const wrongType = await errorOf(
       tenant.infer('add-mul', {
@@ -182,7 +208,8 @@ describe('platform over HTTP', () => {
   });
 
   it('meters 500 concurrent requests exactly, errors apart', async () => {
-    const meter = await platform.admin.createTenant({ name: 'meter' });
+    // 500 at once: within the burst of `enterprise`; `free` would rate-limit them.
+    const meter = await platform.admin.createTenant({ name: 'meter', plan: 'enterprise' });
     const client = platform.client((await platform.admin.createKey({ tenantId: meter.tenantId })).key);
     const request = {
       inputs: [

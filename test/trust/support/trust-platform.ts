@@ -21,8 +21,12 @@ export interface TrustPlatform {
   readonly watch: SecretWatch;
   /** A client with `apiKey`. */
   client(apiKey: string): InfergateClient;
-  /** Creates a tenant and one key for it; the key is remembered by the watch. */
-  tenant(name: string, scopes?: Scope[]): Promise<TrustTenant>;
+  /**
+   * Creates a tenant and one key for it; the key is remembered by the watch. The tenant is on
+   * `plan` (default `enterprise`: its burst admits the hundreds of requests trust tests fire
+   * at once, `free`'s would not).
+   */
+  tenant(name: string, scopes?: Scope[], plan?: string): Promise<TrustTenant>;
   /** Creates another key of a tenant; remembered by the watch. */
   key(
     tenantId: string,
@@ -94,8 +98,8 @@ export async function startTrustPlatform(
     watch,
     client: (apiKey) => platform.client(apiKey),
     key,
-    async tenant(name, scopes) {
-      const { tenantId } = await admin.createTenant({ name });
+    async tenant(name, scopes, plan = 'enterprise') {
+      const { tenantId } = await admin.createTenant({ name, plan });
       const created = await key(tenantId, { scopes });
       return { tenantId, key: created.key, keyId: created.keyId, client: platform.client(created.key) };
     },

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../../../functions/config';
-import { ENV } from '../../../functions/constants';
+import { ENV, MAX_ARTIFACT_BYTES } from '../../../functions/constants';
 
 describe('loadConfig', () => {
   it('reads the environment with defaults', () => {
@@ -13,6 +13,16 @@ describe('loadConfig', () => {
       stage: 'dev',
     });
     expect(config.dynamodbEndpoint).toBeUndefined();
+  });
+
+  it('reads a lower model size limit, and refuses one above the platform limit', () => {
+    const base = { [ENV.TABLE_NAME]: 'table', [ENV.ARTIFACT_BUCKET]: 'bucket' };
+
+    expect(loadConfig(base).maxModelBytes).toBeUndefined();
+    expect(loadConfig({ ...base, [ENV.MAX_MODEL_BYTES]: '1048576' }).maxModelBytes).toBe(1048576);
+    expect(() => loadConfig({ ...base, [ENV.MAX_MODEL_BYTES]: String(MAX_ARTIFACT_BYTES + 1) })).toThrow(
+      new RegExp(ENV.MAX_MODEL_BYTES),
+    );
   });
 
   it('names every missing or invalid variable at once', () => {

@@ -41,6 +41,37 @@ describe('readOnnxSchema', () => {
       producer: 'infergate',
       nodeCount: 2,
       operators: { Add: 1, Mul: 1 },
+      dimNames: {
+        a: ['batch', undefined],
+        b: ['batch', undefined],
+        sum: ['batch', undefined],
+        product: ['batch', undefined],
+      },
+    });
+  });
+
+  it('names the symbolic dimensions of inputs and outputs, and leaves out outputs of unknown rank', () => {
+    const bytes = buildOnnxModel({
+      inputs: [
+        { name: 'x', datatype: 'FP32', shape: ['batch', -1, 3] },
+        { name: 'w', datatype: 'FP32', shape: [3] },
+      ],
+      outputs: [
+        { name: 'y', datatype: 'FP32', shape: ['batch', -1, 3] },
+        { name: 'z', datatype: 'FP32' },
+      ],
+      initializers: [
+        { name: 'w', tensor: { datatype: 'FP32', shape: [3], data: new Float32Array([1, 2, 3]) } },
+      ],
+      nodes: [
+        { op: 'Add', inputs: ['x', 'w'], outputs: ['y'] },
+        { op: 'Identity', inputs: ['y'], outputs: ['z'] },
+      ],
+    });
+
+    expect(readOnnxSchema(bytes).dimNames).toEqual({
+      x: ['batch', undefined, undefined],
+      y: ['batch', undefined, undefined],
     });
   });
 
