@@ -34,7 +34,8 @@ import {
   INFERENCE_ASSET_LIMIT_BYTES,
   LAMBDA_UNZIPPED_LIMIT_BYTES,
 } from '../../infra/function-assets';
-import { ORT_RUNTIME_FILES, REPO_ROOT } from '../../infra/bundling';
+import { ORT_RUNTIME_FILES } from '../../infra/bundling';
+import { trainedDigitsOnnx } from '../support/digits-model';
 import { FUNCTION_ARCHITECTURE } from '../../infra/lambda-defaults';
 import { lambdaPlatforms, lockedPackages } from '../../infra/native-packages';
 import { directorySize, listFiles, zipDirectory } from '../../infra/zip';
@@ -184,9 +185,9 @@ describe('function assets run outside the repository, with no node_modules but t
 
   it('admin: validates an uploaded model on onnxruntime-web from its own bundle, and refuses a bad one', async () => {
     await admin.createModel({ name: 'asset-digits', visibility: 'public' });
-    const register = async (file: string) => {
+    const register = async (bytes: Uint8Array) => {
       const uploadId = randomBytes(16).toString('hex');
-      await artifacts.put(uploadKey(uploadId), readFileSync(file));
+      await artifacts.put(uploadKey(uploadId), bytes);
       const { result } = await invoke(
         'admin',
         httpEvent('POST', '/admin/models/asset-digits/versions', {
@@ -200,8 +201,8 @@ describe('function assets run outside the repository, with no node_modules but t
       return { status: at(result, 'statusCode'), body: JSON.parse(String(at(result, 'body'))) as unknown };
     };
 
-    const accepted = await register(path.join(REPO_ROOT, 'models', 'build', 'digits.onnx'));
-    const refused = await register(fixtureModel(path.join('rejected', 'custom-operator.onnx')));
+    const accepted = await register(await trainedDigitsOnnx());
+    const refused = await register(readFileSync(fixtureModel(path.join('rejected', 'custom-operator.onnx'))));
 
     expect(accepted.status).toBe(201);
     expect(at(accepted.body, 'version')).toBe('1');

@@ -6,10 +6,10 @@ import type { ModelVersion } from '../../../functions/core/registry/types';
 import { DEMO_MODEL, pretrainedFile } from '../../../models/pretrained';
 import { quantizeModel } from '../../../models/quantize';
 import { fixtureModel } from '../../support/fixtures';
+import { trainedDigitsOnnx } from '../../support/digits-model';
 import { startTestPlatform, type TestPlatform } from '../../support/platform';
 
 const MAX_MODEL_BYTES = 256 * 1024;
-const DIGITS = join(__dirname, '..', '..', '..', 'models', 'build', 'digits.onnx');
 
 /**
  * The registration gate through the admin API, on the real platform (dynalite, s3rver,
@@ -146,7 +146,7 @@ describe('registration gate', () => {
     let original: ModelVersion;
 
     beforeAll(async () => {
-      fp32 = await readFile(DIGITS);
+      fp32 = Buffer.from(await trainedDigitsOnnx());
       int8 = (await quantizeModel(fp32, { mode: 'dynamic-int8' })).bytes;
       original = await platform.admin.registerModel('digits', fp32, { visibility: 'public' });
     });

@@ -8,6 +8,7 @@ import { ModelValidator } from '../../../functions/core/validation';
 import { buildOnnxModel, type ModelSpec } from '../../../models/onnx/builder';
 import { PRETRAINED, pretrainedFile } from '../../../models/pretrained';
 import { quantizeModel } from '../../../models/quantize';
+import { trainedDigitsOnnx } from '../../support/digits-model';
 import { fixtureModel } from '../../support/fixtures';
 
 const relu = (extra: Partial<ModelSpec>): ModelSpec => ({
@@ -163,7 +164,7 @@ describe('ModelValidator on onnxruntime-web', () => {
   });
 
   it('measures an fp16 version against its fp32 baseline', async () => {
-    const fp32 = await readFile(join(__dirname, '..', '..', '..', 'models', 'build', 'digits.onnx'));
+    const fp32 = Buffer.from(await trainedDigitsOnnx());
     const fp16 = (await quantizeModel(fp32, { mode: 'fp16' })).bytes;
 
     const { agreement } = await validator.validate(fp16, 'lambda', { version: '1', bytes: fp32 });
