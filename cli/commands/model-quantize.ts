@@ -28,6 +28,8 @@ export interface QuantizeOptions {
   readonly calibration?: string;
   readonly format?: Int8Format;
   readonly perTensor?: boolean;
+  /** Conv, MatMul and Gemm node names to leave in float. */
+  readonly exclude?: string[];
   readonly batch: number;
   readonly runs: number;
   readonly warmup: number;
@@ -217,6 +219,7 @@ export async function quantizeFile(
       runtime,
       perChannel: options.perTensor !== true,
       ...(options.format === undefined ? {} : { format: options.format }),
+      ...(options.exclude === undefined ? {} : { excludeNodes: options.exclude }),
     });
     const out = path.resolve(cwd, output);
     await mkdir(path.dirname(out), { recursive: true });
@@ -255,6 +258,11 @@ export function registerModelQuantize(model: Command, context: CommandContext): 
       ),
     )
     .option('--per-tensor', 'one weight scale per tensor instead of per output channel')
+    .option(
+      '--exclude <node>',
+      'name of a Conv, MatMul or Gemm node to leave in float (repeatable)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--batch <n>', 'rows per timed run', parseCount, 1)
     .option('--runs <n>', 'timed runs per model', parseCount, 200)
     .option('--warmup <n>', 'untimed runs per model first', parseWarmup, 300)

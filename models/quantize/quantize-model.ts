@@ -54,7 +54,10 @@ export interface QuantizeOptions {
    * dynamic-int8; `qdq` for static-int8, the only form static mode writes
    */
   readonly format?: Int8Format;
-  /** Names of Conv, MatMul and Gemm nodes to leave in float. */
+  /**
+   * Names of Conv, MatMul and Gemm nodes to leave in float (the `--exclude` of the CLI);
+   * a name that is not such a node is an `invalid_option` error.
+   */
   readonly excludeNodes?: readonly string[];
   /**
    * fp16: keep float32 graph inputs and outputs, converted by Cast nodes at the edges.
@@ -163,7 +166,16 @@ export async function quantizeModel(bytes: Uint8Array, options: QuantizeOptions)
     }
   }
   const excluded = new Set(options.excludeNodes ?? []);
-  const targets = findWeightTargets(graph).filter((target) => !excluded.has(target.node.name ?? ''));
+  const candidates = findWeightTargets(graph);
+  const known = new Set(candidates.map((target) => target.node.name ?? ''));
+  const unknown = [...excluded].filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new QuantizeError(
+      'invalid_option',
+      `exclude: no Conv, MatMul or Gemm node with float weights is named ${unknown.map((name) => `'${name}'`).join(', ')}`,
+    );
+  }
+  const targets = candidates.filter((target) => !excluded.has(target.node.name ?? ''));
   if (targets.length === 0)
     warnings.push('no Conv, MatMul or Gemm with float weights: nothing was quantized');
 

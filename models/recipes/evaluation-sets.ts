@@ -7,12 +7,13 @@ import type { EvaluationSet } from '../quantize/evaluate';
 import { DIGITS_FEATURES, loadDigits, selectRows } from './digits/dataset';
 import { DIGITS_INPUT, DIGITS_METADATA, DIGITS_RECIPE } from './digits/export-onnx';
 import { digitsSplit } from './digits/train';
+import { renderedTextLines } from './text-direction/rendered-lines';
 import { syntheticTextLines, textLineBatch, type TextLine } from './text-direction/synthetic-lines';
 
 /**
  * Evaluation data for the models this repository knows: the held-out split of a model
- * trained by the digits recipe (found by its metadata), and synthetic text lines for the
- * pretrained PaddleOCR text-direction classifier (found by its SHA-256).
+ * trained by the digits recipe (found by its metadata), and text lines rendered from
+ * fonts for the pretrained PaddleOCR text-direction classifier (found by its SHA-256).
  */
 
 /** Calibration rows taken from the digits training split (never the held-out rows). */
@@ -82,6 +83,43 @@ export function textLineEvaluationSet(sizes: Partial<typeof TEXT_LINE_SET> = {})
   };
 }
 
+/** Sizes of the rendered text-line sets (seeds differ, so calibration lines are not validation lines). */
+export const RENDERED_LINE_SET = {
+  validation: 600,
+  calibration: 32,
+  batch: 50,
+  validationSeed: 101,
+  calibrationSeed: 111,
+};
+
+const batchesOf = (lines: readonly TextLine[], size: number): Feeds[] => {
+  const out: Feeds[] = [];
+  for (let start = 0; start < lines.length; start += size)
+    out.push({ x: textLineBatch(lines.slice(start, start + size)) });
+  return out;
+};
+
+/**
+ * Text lines rendered from the DejaVu fonts by sharp for the PaddleOCR text-direction
+ * classifier (input `x`): validation on 600 lines, half upside down; calibration on 32
+ * lines of another seed. The default evaluation set of the classifier.
+ */
+export async function renderedTextLineEvaluationSet(
+  sizes: Partial<typeof RENDERED_LINE_SET> = {},
+): Promise<EvaluationSet> {
+  const { validation, calibration, batch, validationSeed, calibrationSeed } = {
+    ...RENDERED_LINE_SET,
+    ...sizes,
+  };
+  const validationLines = await renderedTextLines(validation, validationSeed);
+  return {
+    description: `${validation} text lines rendered by sharp in 5 DejaVu fonts (20-48 px, grey ink on light paper; every other line rotated 180 degrees), PaddleOCR preprocessing; calibration on ${calibration} other rendered lines`,
+    calibration: batchesOf(await renderedTextLines(calibration, calibrationSeed), 1),
+    validation: batchesOf(validationLines, batch),
+    labels: validationLines.map((line) => (line.flipped ? 1 : 0)),
+  };
+}
+
 let textDirectionSha256: string | undefined;
 
 function sha256(bytes: Uint8Array): string {
@@ -107,5 +145,5 @@ export function isPretrainedTextDirection(bytes: Uint8Array): boolean {
 export async function knownEvaluationSet(bytes: Uint8Array): Promise<EvaluationSet | undefined> {
   const digits = await digitsEvaluationSet(bytes);
   if (digits !== undefined) return digits;
-  return isPretrainedTextDirection(bytes) ? textLineEvaluationSet() : undefined;
+  return isPretrainedTextDirection(bytes) ? renderedTextLineEvaluationSet() : undefined;
 }

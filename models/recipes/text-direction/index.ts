@@ -12,3 +12,4 @@ export {
   type RgbImage,
   type TextLine,
 } from './synthetic-lines';
+export { RENDER_FONTS, renderedTextLines } from './rendered-lines';

@@ -14,7 +14,11 @@ import {
 } from '../../../models/quantize';
 import { decodeModel, encodeModel, initializerMap, readFloats } from '../../../models/quantize/onnx-graph';
 import { upgradeOpset } from '../../../models/quantize/opset-upgrade';
-import { digitsEvaluationSet, textLineEvaluationSet } from '../../../models/recipes/evaluation-sets';
+import {
+  digitsEvaluationSet,
+  renderedTextLineEvaluationSet,
+  textLineEvaluationSet,
+} from '../../../models/recipes/evaluation-sets';
 import { exportDigitsModel, loadDigits, trainDigits } from '../../../models/recipes/digits';
 
 describe('quantizeModel on onnxruntime-web', () => {
@@ -228,6 +232,58 @@ describe('quantizeModel on onnxruntime-web', () => {
     expect(quantized.quantizedNodes).toHaveLength(54);
     expect(float.byteLength / quantized.bytes.byteLength).toBeGreaterThan(3);
     expect(agreement.rows).toBe(40);
+    expect(agreement.topOneAgreement).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('leaves the nodes named in excludeNodes in float', async () => {
+    const float = readFileSync(pretrainedFile(PRETRAINED.textDirection));
+    const excludeNodes = ['p2o.Conv.0', 'p2o.MatMul.0'];
+
+    const quantized = await quantizeModel(float, { mode: 'dynamic-int8', excludeNodes });
+
+    expect(quantized.quantizedNodes).toHaveLength(52);
+    expect(quantized.quantizedNodes).not.toEqual(expect.arrayContaining(['p2o.Conv.0']));
+    expect(quantized.quantizedNodes).not.toEqual(expect.arrayContaining(['p2o.MatMul.0']));
+    const { graph } = decodeModel(quantized.bytes);
+    const initializers = initializerMap(graph);
+    for (const name of excludeNodes) {
+      const node = (graph.node ?? []).find((candidate) => candidate.name === name);
+      expect(node?.opType).toBe(name === 'p2o.Conv.0' ? 'Conv' : 'MatMul');
+      // The weight is still a float initializer, not the output of a DequantizeLinear.
+      expect(initializers.get(node?.input?.[1] ?? '')?.dataType).toBe(1);
+    }
+    const quantizedConv = (graph.node ?? []).find((node) => node.name === 'p2o.Conv.1');
+    expect(initializers.has(quantizedConv?.input?.[1] ?? '')).toBe(false);
+  });
+
+  it('refuses to exclude a node that is not a quantizable Conv, MatMul or Gemm', async () => {
+    const float = readFileSync(pretrainedFile(PRETRAINED.textDirection));
+
+    await expect(
+      quantizeModel(float, { mode: 'dynamic-int8', excludeNodes: ['p2o.Conv.0', 'p2o.Softmax.0'] }),
+    ).rejects.toThrow(
+      new QuantizeError(
+        'invalid_option',
+        "exclude: no Conv, MatMul or Gemm node with float weights is named 'p2o.Softmax.0'",
+      ),
+    );
+  });
+
+  it('validates the text-direction classifier on rendered lines, half upside down, apart from calibration', async () => {
+    const float = readFileSync(pretrainedFile(PRETRAINED.textDirection));
+    const set = await renderedTextLineEvaluationSet({ validation: 40, calibration: 4, batch: 20 });
+
+    expect(set.validation.map((feeds) => feeds.x?.shape)).toEqual([
+      [20, 3, 48, 192],
+      [20, 3, 48, 192],
+    ]);
+    expect(Array.from(set.labels ?? [])).toEqual(Array.from({ length: 40 }, (_, i) => i % 2));
+    const firstValidation = set.validation[0]?.x?.data.slice(0, 3 * 48 * 192);
+    for (const sample of set.calibration) expect(sample.x?.data).not.toEqual(firstValidation);
+    const quantized = await quantizeModel(float, { mode: 'dynamic-int8' });
+    const agreement = await compareModels(await load(float), await load(quantized.bytes), set);
+    // The float classifier reads rendered text well, unlike the bitmap-font lines.
+    expect(agreement.referenceAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(agreement.topOneAgreement).toBeGreaterThanOrEqual(0.95);
   });
 });
