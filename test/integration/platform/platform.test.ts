@@ -138,7 +138,11 @@ describe('platform over HTTP', () => {
     const refused = await errorOf(client.infer('add-mul', request));
     const fewerOutputs = await client.infer('add-mul', {
       ...request,
-      inputs: request.inputs.map((input) => ({ ...input, shape: [rows / 10, 3], data: data.slice(0, rows * 0.3) })),
+      inputs: request.inputs.map((input) => ({
+        ...input,
+        shape: [rows / 10, 3],
+        data: data.slice(0, rows * 0.3),
+      })),
     });
 
     expect(refused).toMatchObject({ status: 400, code: 'output_too_large' });
