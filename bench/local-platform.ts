@@ -2,12 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { InfergateClient } from '../client';
 
 /** A local platform started as `npm start` runs it, in its own process and state folder. */
 export interface RunningPlatform {
   readonly url: string;
   readonly adminKey: string;
   readonly demoKey: string;
+  readonly demoTenantId: string;
   readonly demoModel: string;
   readonly pid: number;
   /** Milliseconds from spawning the process to the ready line. */
@@ -45,6 +47,12 @@ export async function startPlatformProcess(
     RunningPlatform,
     'stop' | 'pid' | 'readyMs'
   >;
+  // The demo tenant is seeded on `pro` (50 requests per second): the load phases would
+  // measure its rate limit, not the platform. `enterprise` still takes the limiter's write.
+  await new InfergateClient({ url: state.url, apiKey: state.adminKey }).setTenantPlan(
+    state.demoTenantId,
+    'enterprise',
+  );
   return {
     ...state,
     pid: child.pid ?? -1,

@@ -132,6 +132,18 @@ export class Limiter {
       // Admissible now: another request moved the record between our write and its refusal.
       variant = verdict.variant;
     }
+    // Every attempt lost to another request of the same tenant that was admitted meanwhile:
+    // with a rate limit, those requests are taking its last tokens (the record only moves
+    // when one is admitted), so this one is answered as over the rate, to retry shortly.
+    if (limits.rate !== undefined) {
+      const state = this.seen.get(memo) ?? { used: 0 };
+      const headers = { ...limitHeaders(limits, state, nowUs), 'retry-after': '1' };
+      throw new TooManyRequestsError(
+        'rate_limited',
+        `Rate limit of plan "${planId}" reached: ${this.maxWrites} attempts in a row lost to concurrent requests of the same tenant (${limits.rate.requestsPerSecond} requests per second, bursts of ${limits.rate.burst}); retry in 1 s`,
+        headers,
+      );
+    }
     throw new UnavailableError(
       'limits_unavailable',
       `The limits of tenant "${tenantId}" changed under ${this.maxWrites} attempts in a row; retry`,
