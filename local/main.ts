@@ -14,9 +14,10 @@ import {
 } from '../functions/adapters/dynamodb';
 import { S3ArtifactStore } from '../functions/adapters/s3';
 import { formatGpuEndpoints } from '../functions/core/endpoints';
-import { endpointNameFor, GPU_CATALOG } from '../models/catalog';
+import { GPU_CATALOG, gpuEndpointRefsFor } from '../models/catalog';
 import { OCR_MODEL } from '../models/pretrained-pipelines';
 import { startApiGatewayServer } from './apigw-server';
+import { deployCatalogComponents } from './sagemaker/catalog-components';
 import { startLocalSageMaker } from './sagemaker/endpoint-server';
 import { startLocalArtifactStore, startLocalDynamo } from './services';
 import { InfergateClient } from '../client';
@@ -71,21 +72,21 @@ async function main(): Promise<void> {
   const s3 = await startLocalArtifactStore({ dir: path.join(home, 'artifacts'), bucket: BUCKET });
   // The GPU tier: the catalog's endpoints on a local SageMaker (the runtime API the SDK calls,
   // and Triton-like containers that run the registered model.tar.gz on onnxruntime-node).
-  const gpuEndpoints = GPU_CATALOG.map((entry) => ({
-    name: entry.name,
-    endpointName: endpointNameFor('local', entry.name),
-  }));
+  const gpuEndpoints = gpuEndpointRefsFor('local', GPU_CATALOG);
+  const gpuArtifacts = new S3ArtifactStore({
+    bucket: BUCKET,
+    client: new S3Client({
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    }),
+  });
   const sagemaker = await startLocalSageMaker({
     endpoints: gpuEndpoints,
-    artifacts: new S3ArtifactStore({
-      bucket: BUCKET,
-      client: new S3Client({
-        endpoint: s3.endpoint,
-        forcePathStyle: true,
-        region: process.env.AWS_REGION ?? 'us-east-1',
-        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      }),
-    }),
+    artifacts: gpuArtifacts,
+    // Component-based entries serve the model deployed with them: packed here as at synth.
+    componentArchives: await deployCatalogComponents(GPU_CATALOG, 'local', gpuArtifacts),
   });
 
   // Configuration, exactly as the CDK app sets it in AWS, with endpoint overrides.

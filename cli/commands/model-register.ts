@@ -84,7 +84,9 @@ function describe(version: ModelVersion): string {
     ...(version.endpointName === undefined
       ? []
       : [
-          `serves on: SageMaker endpoint ${version.endpointName}, Triton model ${version.targetModel ?? '?'}`,
+          version.inferenceComponent === undefined
+            ? `serves on: SageMaker endpoint ${version.endpointName}, Triton model ${version.targetModel ?? '?'}`
+            : `serves on: SageMaker endpoint ${version.endpointName}, inference component ${version.inferenceComponent} (scales to zero)`,
         ]),
     ...describePipeline(version),
     ...(version.validation === undefined

@@ -178,6 +178,11 @@ const schemas: Record<string, Schema> = {
         ...str,
         description: "Tier sagemaker: the version's Triton model archive on that endpoint (TargetModel)",
       },
+      inferenceComponent: {
+        ...str,
+        description:
+          'Tier sagemaker, on an endpoint that scales to zero: the inference component serving the version (InferenceComponentName)',
+      },
       pipeline: { ...ref('Pipeline'), description: 'Pre- and post-processing of the predict routes' },
       validation: {
         ...obj({ runtime: str, sample: arr(obj({ name: str, shape: arr(int) })) }),

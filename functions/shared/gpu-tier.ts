@@ -19,6 +19,7 @@ export function createGpuBackends(config: Config, tracer: Tracer): { sagemaker?:
     sagemaker: new SageMakerBackend({
       client: tracer.captureAWSv3Client(client),
       endpoints: new Set(endpoints.map((endpoint) => endpoint.endpointName)),
+      components: new Set(endpoints.flatMap((endpoint) => endpoint.component?.name ?? [])),
     }),
   };
 }

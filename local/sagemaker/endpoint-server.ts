@@ -15,6 +15,12 @@ import { tritonError, TritonContainer, type ContainerAnswer } from './triton-con
  * the endpoint's `model.tar.gz` archives from the artifact store and run them on
  * onnxruntime-node (CPU). Failures can be injected, for tests and demonstrations.
  *
+ * A component-based endpoint (a ref with `component`) takes invocations only with
+ * `X-Amzn-SageMaker-Inference-Component` naming its component (the SDK's
+ * `InferenceComponentName`) and serves the one archive it was deployed with
+ * (`componentArchives`); the `no-capacity` fault makes it answer as a component scaled to
+ * zero does.
+ *
  * SageMaker's limits hold as on a real-time endpoint: a request body over 6 MB is refused
  * (413) before the container sees it, and a container response over 6 MB is not returned
  * (`ModelError` "could not load the entire response body"). Bodies pass through as bytes
@@ -40,6 +46,13 @@ export interface LocalSageMakerOptions {
   readonly runtime?: () => Promise<ModelRuntime>;
   /** AWS account id in messages and ARNs. @default '000000000000' */
   readonly accountId?: string;
+  /**
+   * The deployed model of each component-based endpoint, by SageMaker endpoint name: the
+   * name of its `model.tar.gz` under the endpoint's prefix (`sagemaker/<catalog name>/`),
+   * the local stand-in for the CDK asset SageMaker loads.
+   * @default none
+   */
+  readonly componentArchives?: Readonly<Record<string, string>>;
 }
 
 /** A failure the endpoint shows to the next invocations. */
@@ -53,7 +66,12 @@ export type LocalSageMakerFault =
   /** The runtime API answers 429 `ThrottlingException`. */
   | { readonly kind: 'throttle' }
   /** The runtime API answers 503 `ServiceUnavailable`. */
-  | { readonly kind: 'unavailable' };
+  | { readonly kind: 'unavailable' }
+  /**
+   * An inference component has no copy (scaled to zero): the runtime API answers SageMaker's
+   * 400 `ValidationError` "Inference Component has no capacity to process this request".
+   */
+  | { readonly kind: 'no-capacity' };
 
 export interface LocalSageMaker {
   /** Base URL of the runtime API: the SDK's endpoint override. */
@@ -76,6 +94,10 @@ export interface LocalSageMaker {
 const HOST = '127.0.0.1';
 const VARIANT = 'AllTraffic';
 const TARGET_MODEL_HEADER = 'x-amzn-sagemaker-target-model';
+const COMPONENT_HEADER = 'x-amzn-sagemaker-inference-component';
+/** SageMaker's answer to an invocation of an inference component without a copy. */
+export const NO_CAPACITY_MESSAGE =
+  'Inference Component has no capacity to process this request. ApplicationAutoScaling may be in-progress (if configured) or try to increase the capacity by invoking UpdateInferenceComponentRuntimeConfig API.';
 const INVOKE_PATH = /^\/endpoints\/([^/]+)\/invocations$/;
 
 interface Fault {
@@ -114,7 +136,10 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
     return fault;
   };
 
-  const containers = new Map<string, { server: Server; url: string; prefix: string }>();
+  const containers = new Map<
+    string,
+    { server: Server; url: string; prefix: string; ref: GpuEndpointRef; archive?: string }
+  >();
   // SageMaker downloads a target model before its container sees it; names found once stay found.
   const downloaded = new Set<string>();
   for (const ref of options.endpoints) {
@@ -127,7 +152,17 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
       void serveContainer(req, res, container, () => takeFault(['model-error', 'hang', 'slow']));
     });
     await listen(server, 0);
-    containers.set(ref.endpointName, { server, url: urlOf(server), prefix: endpointModelsPrefix(ref.name) });
+    const archive = options.componentArchives?.[ref.endpointName];
+    if (ref.component !== undefined && archive === undefined) {
+      throw new LocalPlatformError(`Endpoint ${ref.endpointName} has an inference component but no archive`);
+    }
+    containers.set(ref.endpointName, {
+      server,
+      url: urlOf(server),
+      prefix: endpointModelsPrefix(ref.name),
+      ref,
+      ...(archive === undefined ? {} : { archive }),
+    });
   }
 
   const front = createServer((req, res) => {
@@ -149,10 +184,42 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions): Promi
         awsError(res, 400, 'ValidationError', `Endpoint ${endpointName} of account ${accountId} not found.`);
         return;
       }
-      const targetModel = header(req, TARGET_MODEL_HEADER);
-      if (targetModel === undefined) {
-        awsError(res, 400, 'ValidationError', 'TargetModel header is required for a multi-model endpoint.');
-        return;
+      const componentName = header(req, COMPONENT_HEADER);
+      const { component } = container.ref;
+      let targetModel = header(req, TARGET_MODEL_HEADER);
+      if (component === undefined) {
+        if (componentName !== undefined) {
+          awsError(res, 400, 'ValidationError', `Endpoint ${endpointName} hosts no inference components.`);
+          return;
+        }
+        if (targetModel === undefined) {
+          awsError(res, 400, 'ValidationError', 'TargetModel header is required for a multi-model endpoint.');
+          return;
+        }
+      } else {
+        if (componentName === undefined || targetModel !== undefined) {
+          awsError(
+            res,
+            400,
+            'ValidationError',
+            `Endpoint ${endpointName} hosts inference components: name one with InferenceComponentName (and no TargetModel).`,
+          );
+          return;
+        }
+        if (componentName !== component.name) {
+          awsError(
+            res,
+            400,
+            'ValidationError',
+            `Inference Component ${componentName} not found on endpoint ${endpointName}.`,
+          );
+          return;
+        }
+        if (takeFault(['no-capacity']) !== undefined) {
+          awsError(res, 400, 'ValidationError', NO_CAPACITY_MESSAGE);
+          return;
+        }
+        targetModel = container.archive ?? '';
       }
       const body = await readBody(req, MAX_INVOKE_BODY_BYTES);
       if (body === undefined) {

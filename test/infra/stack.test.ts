@@ -334,14 +334,18 @@ describe('InfergateStack', () => {
       expect(JSON.stringify(puts[0]?.Resource)).toContain(`/${USAGE_SPILL_PREFIX}*`);
       expect(JSON.stringify(puts[0]?.Resource)).not.toContain('/artifacts/');
       const invoke = statements.filter((s) => asArray(s.Action).includes('sagemaker:InvokeEndpoint'));
-      expect(invoke).toHaveLength(1);
+      // One statement per endpoint; a component-based one also names its inference component.
+      expect(invoke).toHaveLength(GPU_CATALOG.length);
       expect(JSON.stringify(invoke[0]?.Resource)).toContain(
         `:endpoint/infergate-dev-${GPU_CATALOG[0]?.name}`,
       );
+      for (const entry of GPU_CATALOG.filter((candidate) => candidate.inferenceComponent !== undefined)) {
+        expect(JSON.stringify(invoke)).toContain(`:inference-component/infergate-dev-${entry.name}-ic"`);
+      }
       const sagemakerActions = statements
         .flatMap((s) => asArray(s.Action).map(String))
         .filter((a) => a.startsWith('sagemaker:'));
-      expect(sagemakerActions).toEqual(['sagemaker:InvokeEndpoint']);
+      expect(new Set(sagemakerActions)).toEqual(new Set(['sagemaker:InvokeEndpoint']));
     });
 
     it('lets the inference function read the table but write only usage counters', () => {
@@ -420,14 +424,25 @@ describe('InfergateStack', () => {
       const writes = JSON.stringify(
         statements.filter((s) => asArray(s.Action).includes('s3:PutObject')).map((s) => s.Resource),
       );
-      for (const entry of GPU_CATALOG) expect(writes).toContain(`/sagemaker/${entry.name}/*`);
+      // Only multi-model endpoints take archives at registration; a component serves its deployed model.
+      for (const entry of GPU_CATALOG) {
+        if (entry.inferenceComponent === undefined) expect(writes).toContain(`/sagemaker/${entry.name}/*`);
+        else expect(writes).not.toContain(`/sagemaker/${entry.name}/`);
+      }
       expect(writes).not.toMatch(/"\/sagemaker\/\*"/);
       const noGpuWrites = JSON.stringify(statementsOfRole(noGpu, roleOfFunction(noGpu, 'AdminFunction')));
       expect(noGpuWrites).not.toContain('/sagemaker/');
     });
 
     it('tells both functions the GPU endpoints, and neither when there are none', () => {
-      const expected = GPU_CATALOG.map((entry) => `${entry.name}=infergate-dev-${entry.name}`).join(',');
+      const expected = GPU_CATALOG.map(
+        (entry) =>
+          `${entry.name}=infergate-dev-${entry.name}${
+            entry.inferenceComponent === undefined
+              ? ''
+              : `/infergate-dev-${entry.name}-ic@${entry.inferenceComponent.artifact.sha256}`
+          }`,
+      ).join(',');
       for (const fn of ['InferenceFunction', 'AdminFunction']) {
         const [[, resource] = ['', {}]] = resourcesOf(dev, 'AWS::Lambda::Function').filter(([id]) =>
           id.startsWith(fn),
@@ -556,8 +571,16 @@ describe('InfergateStack', () => {
           'MonitoringUsageReplayErrors',
         ]),
       );
-      for (const [, alarm] of alarms)
-        expect(at(alarm, 'Properties', 'AlarmActions')).toEqual([{ Ref: topic }]);
+      // Every alarm notifies the topic, except the scaling alarms of components, which scale from zero.
+      for (const [id, alarm] of alarms) {
+        if (/NoCapacity[0-9A-F]{8}$/.test(id)) {
+          expect(at(alarm, 'Properties', 'AlarmActions')).toEqual([
+            { Ref: expect.stringMatching(/ScaleFromZero[0-9A-F]{8}$/) },
+          ]);
+        } else {
+          expect(at(alarm, 'Properties', 'AlarmActions')).toEqual([{ Ref: topic }]);
+        }
+      }
       noGpu.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     });
 

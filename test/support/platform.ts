@@ -56,7 +56,9 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
   const s3 = await startS3rver();
   // The GPU tier: the catalog's endpoints on the local SageMaker (onnxruntime-node, loaded on first use).
   const sagemaker = await startLocalSageMaker({
-    endpoints: GPU_CATALOG.map((entry) => ({
+    // Multi-model entries only: the component-based (scale-to-zero) path has its own tests
+    // (test/integration/sagemaker/inference-component.test.ts), packing a small model.
+    endpoints: GPU_CATALOG.filter((entry) => entry.inferenceComponent === undefined).map((entry) => ({
       name: entry.name,
       endpointName: endpointNameFor('test', entry.name),
     })),

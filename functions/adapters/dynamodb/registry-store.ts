@@ -437,6 +437,7 @@ export class DynamoRegistryStore implements RegistryStore {
         createdAt: version.createdAt,
         endpointName: version.endpointName,
         targetModel: version.targetModel,
+        inferenceComponent: version.inferenceComponent,
         pipeline: version.pipeline,
         validation: version.validation === undefined ? undefined : toValidationAttribute(version.validation),
         agreement: version.agreement === undefined ? undefined : toAgreementAttribute(version.agreement),
@@ -723,6 +724,7 @@ function toModelVersion(item: Item): ModelVersion {
   const opset = item.opset === undefined ? undefined : readNumber(item, 'opset');
   const endpointName = readOptionalString(item, 'endpointName');
   const targetModel = readOptionalString(item, 'targetModel');
+  const inferenceComponent = readOptionalString(item, 'inferenceComponent');
   const pipeline = item.pipeline === undefined ? undefined : readPipeline(item);
   const validation = item.validation === undefined ? undefined : toValidation(readItem(item, 'validation'));
   const agreement = item.agreement === undefined ? undefined : toAgreement(readItem(item, 'agreement'));
@@ -737,6 +739,7 @@ function toModelVersion(item: Item): ModelVersion {
     createdAt: readString(item, 'createdAt'),
     ...(endpointName === undefined ? {} : { endpointName }),
     ...(targetModel === undefined ? {} : { targetModel }),
+    ...(inferenceComponent === undefined ? {} : { inferenceComponent }),
     ...(pipeline === undefined ? {} : { pipeline }),
     ...(validation === undefined ? {} : { validation }),
     ...(agreement === undefined ? {} : { agreement }),

@@ -13,7 +13,8 @@ import { field, isNetworkError, text } from '../sdk-errors';
  * | any other `ModelError` (the container answered 5xx) | 502 `model_error`, the model's message |
  * | throttling: `ThrottlingException`, `ModelNotReadyException`, HTTP 429 | 503 `endpoint_throttled`, `Retry-After: 1` |
  * | the endpoint is unavailable: `ServiceUnavailable`, `InternalFailure`, `InternalDependencyException`, 5xx, a refused or reset connection, a connect timeout | 503 `endpoint_unavailable`, `Retry-After: 5` |
- * | the endpoint or model does not exist (`ValidationError`) | 503 `endpoint_unavailable`, `Retry-After: 5` |
+ * | an inference component with no copy (scaled to zero, or scaling out): `ValidationError` "Inference Component has no capacity to process this request" | 503 `endpoint_scaling`, `Retry-After: 180`, not retried |
+ * | the endpoint or model does not exist (any other `ValidationError`) | 503 `endpoint_unavailable`, `Retry-After: 5` |
  * | no answer within the client's request timeout | 504 `endpoint_timeout` |
  *
  * Anything else (for example `AccessDeniedException`, a deployment bug) is returned as it
@@ -42,22 +43,45 @@ const UNAVAILABLE_NAMES = new Set([
  */
 const RESPONSE_TOO_LARGE = /could not load the entire response body/i;
 
+/**
+ * SageMaker's words when an inference component has no copy to take the invocation (it
+ * scaled to zero, or is scaling out): "Inference Component has no capacity to process this
+ * request. ApplicationAutoScaling may be in-progress (if configured) or try to increase the
+ * capacity by invoking UpdateInferenceComponentRuntimeConfig API." (a `ValidationError`,
+ * HTTP 400). Each such invocation counts in `NoCapacityInvocationFailures`, which wakes the
+ * component; the local endpoint server answers the same.
+ */
+const NO_CAPACITY = /inference component has no capacity/i;
+
 export const THROTTLED_RETRY_AFTER_SECONDS = 1;
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+/**
+ * A component scaling out from zero: the alarm (1 minute), a new GPU instance (about 2) and
+ * loading the model (1 to 2) take minutes; SageMaker documents "several minutes". Clients
+ * come back in three, when a copy is likely to serve them.
+ */
+export const SCALING_RETRY_AFTER_SECONDS = 180;
 
 /** The kind of a failure, which decides whether to retry it. */
-export type InvokeFailureKind = 'model' | 'throttled' | 'unavailable' | 'timeout' | 'other';
+export type InvokeFailureKind = 'model' | 'throttled' | 'scaling' | 'unavailable' | 'timeout' | 'other';
 
 /** What one failed `InvokeEndpoint` call was about, for messages. */
 export interface InvokeTarget {
   readonly endpointName: string;
-  readonly targetModel: string;
+  /** The archive on a multi-model endpoint. */
+  readonly targetModel?: string;
+  /** The inference component on a component-based endpoint. */
+  readonly inferenceComponent?: string;
 }
 
-/** Classifies an `InvokeEndpoint` failure. Only `throttled` and `unavailable` are worth a retry. */
+/**
+ * Classifies an `InvokeEndpoint` failure. Only `throttled` and `unavailable` are worth a
+ * retry: `scaling` lasts minutes.
+ */
 export function invokeFailureKind(error: unknown): InvokeFailureKind {
   const name = text(error, 'name');
   if (name === 'ModelError') return 'model';
+  if (name === 'ValidationError' && NO_CAPACITY.test(text(error, 'message'))) return 'scaling';
   if (isRequestTimeout(error)) return 'timeout';
   const status = field(field(error, '$metadata'), 'httpStatusCode');
   if (THROTTLING_NAMES.has(name) || status === 429) return 'throttled';
@@ -121,6 +145,12 @@ export function translateInvokeError(error: unknown, target: InvokeTarget): unkn
         ...cause,
         retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS,
       });
+    case 'scaling':
+      return new UnavailableError(
+        'endpoint_scaling',
+        "The model's GPU endpoint scaled to zero while idle and is starting a GPU instance, which takes a few minutes; retry later",
+        { ...cause, retryAfterSeconds: SCALING_RETRY_AFTER_SECONDS },
+      );
     case 'unavailable':
       return new UnavailableError(
         'endpoint_unavailable',
@@ -141,7 +171,11 @@ export class InvokeEndpointFailure extends Error {
 
   public constructor(target: InvokeTarget, error: unknown) {
     super(
-      `InvokeEndpoint ${target.endpointName} (TargetModel ${target.targetModel}) failed: ${text(error, 'name') || 'Error'}: ${text(error, 'message')}`,
+      `InvokeEndpoint ${target.endpointName} (${
+        target.inferenceComponent === undefined
+          ? `TargetModel ${target.targetModel ?? '?'}`
+          : `InferenceComponentName ${target.inferenceComponent}`
+      }) failed: ${text(error, 'name') || 'Error'}: ${text(error, 'message')}`,
       { cause: error },
     );
     this.name = 'InvokeEndpointFailure';

@@ -1,6 +1,6 @@
 /**
  * The SageMaker adapter: the `sagemaker` tier's backend (InvokeEndpoint on a Triton
- * multi-model endpoint), its client and the translation of its failures.
+ * multi-model endpoint or inference component), its client and the translation of its failures.
  */
 export {
   createSageMakerRuntimeClient,
@@ -11,6 +11,7 @@ export {
   invokeFailureKind,
   translateInvokeError,
   THROTTLED_RETRY_AFTER_SECONDS,
+  SCALING_RETRY_AFTER_SECONDS,
   UNAVAILABLE_RETRY_AFTER_SECONDS,
   InvokeEndpointFailure,
   type InvokeFailureKind,

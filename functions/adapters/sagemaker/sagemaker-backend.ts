@@ -13,7 +13,12 @@ import {
   readInferBody,
   TritonBodyError,
 } from '../../core/triton/binary-tensors';
-import { invokeFailureKind, translateInvokeError, UNAVAILABLE_RETRY_AFTER_SECONDS } from './errors';
+import {
+  invokeFailureKind,
+  type InvokeTarget,
+  translateInvokeError,
+  UNAVAILABLE_RETRY_AFTER_SECONDS,
+} from './errors';
 
 /** What the backend needs of a SageMaker Runtime client (the real one in production and tests). */
 export type InvokeClient = Pick<SageMakerRuntimeClient, 'send'>;
@@ -30,6 +35,12 @@ export interface SageMakerBackendOptions {
    * endpoint outside the catalog (IAM would refuse it anyway).
    */
   readonly endpoints: ReadonlySet<string>;
+  /**
+   * The inference components this deployment has (on component-based endpoints); a version
+   * naming another is not served, like an endpoint outside `endpoints`.
+   * @default none
+   */
+  readonly components?: ReadonlySet<string>;
   /**
    * Calls per request when the endpoint is throttled or unavailable (never for timeouts or
    * the model's own errors).
@@ -58,7 +69,8 @@ const MAX_RETRY_DELAY_MS = 1_000;
 /**
  * The `sagemaker` tier: a version runs on the SageMaker endpoint it was registered to,
  * NVIDIA Triton (ONNX Runtime backend) behind `InvokeEndpoint`, addressed by `TargetModel`
- * on a multi-model endpoint. Requests carry every input as binary tensor data and ask for
+ * on a multi-model endpoint or by `InferenceComponentName` on a component-based one (which
+ * answers 503 `endpoint_scaling` while it has no copy: it scaled to zero). Requests carry every input as binary tensor data and ask for
  * every output as binary (Triton's binary tensor extension, `core/triton/binary-tensors.ts`):
  * exact for every datatype and about a fifth of the JSON's size for floats, which keeps
  * inputs and outputs of a few million values within SageMaker's 6 MB each way. A response
@@ -73,6 +85,7 @@ const MAX_RETRY_DELAY_MS = 1_000;
 export class SageMakerBackend implements InferenceBackend {
   private readonly client: InvokeClient;
   private readonly endpoints: ReadonlySet<string>;
+  private readonly components: ReadonlySet<string>;
   private readonly attempts: number;
   private readonly retryBaseMs: number;
   private readonly clock: () => number;
@@ -85,6 +98,7 @@ export class SageMakerBackend implements InferenceBackend {
     }
     this.client = options.client;
     this.endpoints = options.endpoints;
+    this.components = options.components ?? new Set();
     this.attempts = attempts;
     this.retryBaseMs = options.retryBaseMs ?? 50;
     this.clock = options.clock ?? (() => performance.now());
@@ -100,7 +114,7 @@ export class SageMakerBackend implements InferenceBackend {
   }
 
   public async run(version: ModelVersion, request: DecodedInferRequest): Promise<BackendRun> {
-    const { endpointName, targetModel } = this.targetOf(version);
+    const target = this.targetOf(version);
     const { body, contentType } = encodeBinaryInferRequest({
       id: request.id,
       inputs: version.inputs.map((spec) => ({ name: spec.name, tensor: requiredInput(request, spec.name) })),
@@ -118,8 +132,10 @@ export class SageMakerBackend implements InferenceBackend {
       try {
         const response = await this.client.send(
           new InvokeEndpointCommand({
-            EndpointName: endpointName,
-            TargetModel: targetModel,
+            EndpointName: target.endpointName,
+            ...(target.inferenceComponent === undefined
+              ? { TargetModel: target.targetModel }
+              : { InferenceComponentName: target.inferenceComponent }),
             // The JSON header's length travels in the content type: SageMaker passes no custom header.
             ContentType: contentType,
             Body: body,
@@ -130,7 +146,7 @@ export class SageMakerBackend implements InferenceBackend {
       } catch (error) {
         const kind = invokeFailureKind(error);
         if ((kind !== 'throttled' && kind !== 'unavailable') || attempt >= this.attempts) {
-          throw translateInvokeError(error, { endpointName, targetModel });
+          throw translateInvokeError(error, target);
         }
         const cap = Math.min(MAX_RETRY_DELAY_MS, this.retryBaseMs * 2 ** (attempt - 1));
         await this.sleep(Math.random() * cap);
@@ -138,18 +154,26 @@ export class SageMakerBackend implements InferenceBackend {
     }
   }
 
-  private targetOf(version: ModelVersion): { endpointName: string; targetModel: string } {
-    const { endpointName, targetModel } = version;
+  private targetOf(version: ModelVersion): InvokeTarget {
+    const { endpointName, targetModel, inferenceComponent } = version;
     const which = `Model "${version.modelName}" version ${version.version}`;
     const unavailable = (why: string) =>
       new UnavailableError('endpoint_unavailable', `${which} ${why}`, {
         retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
       });
-    if (endpointName === undefined || targetModel === undefined) {
-      throw unavailable('names no SageMaker endpoint and model archive');
+    if (endpointName === undefined || (targetModel === undefined) === (inferenceComponent === undefined)) {
+      throw unavailable('names no SageMaker endpoint and either a model archive or an inference component');
     }
     if (!this.endpoints.has(endpointName)) {
       throw unavailable(`runs on SageMaker endpoint ${endpointName}, which is not part of this deployment`);
+    }
+    if (inferenceComponent !== undefined) {
+      if (!this.components.has(inferenceComponent)) {
+        throw unavailable(
+          `runs on inference component ${inferenceComponent}, which is not part of this deployment`,
+        );
+      }
+      return { endpointName, inferenceComponent };
     }
     return { endpointName, targetModel };
   }

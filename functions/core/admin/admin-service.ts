@@ -18,7 +18,7 @@ import { checkPipeline } from '../pipelines/check-pipeline';
 import { invalidPipeline } from '../pipelines/errors';
 import { DEFAULT_PLAN_ID } from '../plans/default-plans';
 import { PlanService } from './plan-service';
-import { chooseGpuEndpoint, storeTritonArchive } from './sagemaker-registration';
+import { chooseGpuEndpoint, type GpuServingFields, placeOnGpuEndpoint } from './sagemaker-registration';
 import { totalsOf } from '../metering/report';
 import type { UsageStore } from '../metering/types';
 import { changedAlias, revisionOf, rolledBackAlias } from '../registry/alias-history';
@@ -364,17 +364,16 @@ export class AdminService {
    * returns fields of the version. The `lambda` tier needs none: the inference function
    * loads the artifact itself; the `sagemaker` tier packages the model for its endpoint.
    */
-  private async tierStep(
-    tier: Tier,
-    context: TierStepContext,
-  ): Promise<Partial<Pick<ModelVersion, 'endpointName' | 'targetModel'>>> {
+  private async tierStep(tier: Tier, context: TierStepContext): Promise<GpuServingFields> {
     switch (tier) {
       case 'lambda':
         return {};
       case 'sagemaker':
-        // A Triton model repository archive under the endpoint's prefix (sagemaker-registration.ts).
+        // A Triton archive under a multi-model endpoint's prefix, or the inference component
+        // the model was deployed with (sagemaker-registration.ts).
         if (context.gpuEndpoint === undefined) throw unsupportedTier(tier);
-        return storeTritonArchive({
+        return placeOnGpuEndpoint({
+          sha256: context.artifact.sha256,
           artifacts: this.options.artifacts,
           endpoint: context.gpuEndpoint,
           modelName: context.modelName,

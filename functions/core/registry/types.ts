@@ -118,6 +118,11 @@ export interface ModelVersion {
    * `InvokeEndpoint`'s `TargetModel`, `<sha256>.tar.gz` under the endpoint's S3 prefix.
    */
   readonly targetModel?: string;
+  /**
+   * The inference component serving this version on a component-based endpoint (tier
+   * `sagemaker`): `InvokeEndpoint`'s `InferenceComponentName`. Exclusive with `targetModel`.
+   */
+  readonly inferenceComponent?: string;
   /** How registration checked the file (absent on versions registered before the gate). */
   readonly validation?: VersionValidation;
   /** Agreement with the baseline version named at registration, when one was. */

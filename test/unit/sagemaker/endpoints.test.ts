@@ -35,10 +35,32 @@ describe('GPU endpoints', () => {
     expect(parseGpuEndpoints('')).toEqual({ endpoints: [], problems: [] });
     expect(parseGpuEndpoints('Bad=x, ocr-rec=infergate-prod-ocr-rec, ocr-rec=other, a=b=c').problems).toEqual(
       [
-        '"Bad=x" is not <catalog name>=<SageMaker endpoint name>',
+        '"Bad=x" is not <catalog name>=<SageMaker endpoint name>[/<inference component name>@<sha256>]',
         '"ocr-rec=other" repeats an endpoint',
-        '"a=b=c" is not <catalog name>=<SageMaker endpoint name>',
+        '"a=b=c" is not <catalog name>=<SageMaker endpoint name>[/<inference component name>@<sha256>]',
       ],
+    );
+  });
+
+  it('carries the inference component of a component-based endpoint and its deployed sha256', () => {
+    const ondemand = {
+      name: 'ocr-rec-ondemand',
+      endpointName: 'infergate-prod-ocr-rec-ondemand',
+      component: { name: 'infergate-prod-ocr-rec-ondemand-ic', sha256: 'a'.repeat(64) },
+    };
+    const mme = { name: 'ocr-rec', endpointName: 'infergate-prod-ocr-rec' };
+    const value = formatGpuEndpoints([mme, ondemand]);
+
+    expect(value).toBe(
+      `ocr-rec=infergate-prod-ocr-rec,ocr-rec-ondemand=infergate-prod-ocr-rec-ondemand/infergate-prod-ocr-rec-ondemand-ic@${'a'.repeat(64)}`,
+    );
+    expect(parseGpuEndpoints(value)).toEqual({ endpoints: [mme, ondemand], problems: [] });
+    expect(parseGpuEndpoints('x=ep/ic@short, y=ep2/ic/more@' + 'a'.repeat(64)).problems).toHaveLength(2);
+    // A component endpoint is never the default: it serves only its deployed model.
+    expect(chooseGpuEndpoint([mme, ondemand])).toEqual(mme);
+    expect(chooseGpuEndpoint([mme, ondemand], 'ocr-rec-ondemand')).toEqual(ondemand);
+    expect(() => chooseGpuEndpoint([ondemand])).toThrow(
+      expect.objectContaining({ code: 'endpoint_required' }),
     );
   });
 

@@ -98,6 +98,28 @@ describe('InvokeEndpoint failures', () => {
     }
   });
 
+  it('maps an inference component without a copy (scaled to zero) to 503 endpoint_scaling with a cold-start Retry-After, not retried', () => {
+    const error = new ValidationError({
+      ...metadata(400),
+      message:
+        'Inference Component has no capacity to process this request. ApplicationAutoScaling may be in-progress (if configured) or try to increase the capacity by invoking UpdateInferenceComponentRuntimeConfig API.',
+    });
+
+    expect(invokeFailureKind(error)).toBe('scaling');
+    const result = translateInvokeError(error, {
+      endpointName: 'infergate-test-gpu',
+      inferenceComponent: 'infergate-test-gpu-ic',
+    });
+    if (!(result instanceof InfergateError)) throw new Error('not translated');
+    expect([result.status, result.code, result.headers['retry-after']]).toEqual([
+      503,
+      'endpoint_scaling',
+      '180',
+    ]);
+    expect(result.message).not.toContain('infergate-test-gpu');
+    expect(String((result.cause as Error).message)).toContain('InferenceComponentName infergate-test-gpu-ic');
+  });
+
   it('maps a response SageMaker could not return (over its 6 MB) to 502 response_too_large, not retried', () => {
     const tooLarge = new ModelError({
       ...metadata(424),
