@@ -18,6 +18,7 @@ import { measureBareServer, measurePlatform, reportHttp } from './scenarios/http
 import { measureModelLatency, reportModelLatency } from './scenarios/model-latency';
 import { measureSessionOptions, reportSessionOptions } from './scenarios/session-options';
 import { measurePlanLimits, reportPlanLimits } from './scenarios/plan-limits';
+import { measureRequestBreakdown, reportRequestBreakdown } from './scenarios/request-breakdown';
 import { measureTiers, reportTiers } from './scenarios/tiers';
 import { measureWarmupCurves, reportWarmupCurves } from './scenarios/warmup-curve';
 import { reportSummary } from './summary';
@@ -67,7 +68,11 @@ async function main(): Promise<void> {
   const curves = await measureWarmupCurves(
     textDirection,
     [
-      { label: 'WasmRuntime as it is (V8 default: lazy WASM compilation)', v8Flags: [], warmupRuns: 0 },
+      {
+        label: 'WasmRuntime as it is (lazy WASM compilation, tiering budget 180,000,000)',
+        v8Flags: [],
+        warmupRuns: 0,
+      },
       {
         label: 'eager WASM compilation (`--no-wasm-lazy-compilation`)',
         v8Flags: ['--no-wasm-lazy-compilation'],
@@ -77,6 +82,12 @@ async function main(): Promise<void> {
         label: `${SETTINGS.loadWarmupRuns} warm-up runs on zeros after load`,
         v8Flags: [],
         warmupRuns: SETTINGS.loadWarmupRuns,
+      },
+      {
+        label: "V8's default WASM tiering budget (`tieringBudget: 1_800_000`)",
+        v8Flags: [],
+        warmupRuns: 0,
+        tieringBudget: 1_800_000,
       },
     ],
     SETTINGS.curveRepeats,
@@ -105,6 +116,10 @@ async function main(): Promise<void> {
     await measurePlatform(textDirection, 60, http),
     await measurePlatform(textDirection, 0, http),
   ];
+
+  progress('where a warm request spends its time, in process');
+  const breakdownSettings = { runs: SETTINGS.httpRuns, warmup: SETTINGS.httpWarmup };
+  const breakdown = await measureRequestBreakdown(textDirection, breakdownSettings);
 
   progress('plan enforcement: DynamoDB operations and latency per warm request');
   const limitSettings = { runs: SETTINGS.httpRuns, warmup: SETTINGS.httpWarmup };
@@ -136,6 +151,7 @@ async function main(): Promise<void> {
     ...reportModelLatency(latencies, direct),
     ...reportColdStarts(textDirection, coldStarts, SETTINGS.coldStarts),
     ...reportHttp(textDirection, textLatency.wasmFp32, bare, platforms, http),
+    ...reportRequestBreakdown(breakdown, breakdownSettings),
     ...reportTiers(tiers, tierSettings),
     ...reportPlanLimits(planLimits, limitSettings),
     ...reportWarmupCurves(textDirection, curves, SETTINGS.curveRepeats),
@@ -144,6 +160,10 @@ async function main(): Promise<void> {
       loadWarmupRuns: SETTINGS.loadWarmupRuns,
       bareLazy: coldStarts[1],
       bareEager: coldStarts[2],
+      bareBudget: coldStarts[4],
+      bundled: coldStarts[0],
+      bundledNoPreload: coldStarts[5],
+      breakdown,
       latencies,
     }),
     ...reportSessionOptions(sessionOptions, SETTINGS.runs, SETTINGS.warmup),

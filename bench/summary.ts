@@ -22,7 +22,7 @@ export function reportSummary(results: {
   if (results.coldStart !== undefined) {
     const value = results.coldStart.firstResponse;
     lines.push(
-      `| cold start to first response <= ${COLD_START_GOAL_MS} ms (bundled handler, demo model) | ${ms(value)} | ${verdict(value <= COLD_START_GOAL_MS)} |`,
+      `| cold start to first response <= ${COLD_START_GOAL_MS} ms (bundled handler, demo model) | ${ms(value)} from process start; ${ms(results.coldStart.afterInit)} after the init phase | ${verdict(value <= COLD_START_GOAL_MS)} |`,
     );
   }
   for (const platform of results.platforms) {

@@ -29,6 +29,10 @@ export interface Config {
   readonly uploadUrlTtlSeconds: number;
   /** Largest model file accepted at registration; `MAX_ARTIFACT_BYTES` when absent. */
   readonly maxModelBytes?: number;
+  /** Artifact bytes the inference function preloads at cold start; `DEFAULT_PRELOAD_BYTES` when absent. */
+  readonly preloadBytes?: number;
+  /** How long its cold start waits for the preload; `DEFAULT_PRELOAD_TIMEOUT_MS` when absent. */
+  readonly preloadTimeoutMs?: number;
 }
 
 const optionalUrl = z.url().optional();
@@ -56,6 +60,8 @@ const schema = z.object({
   [ENV.ORT_NUM_THREADS]: int(1, 64).default(1),
   [ENV.UPLOAD_URL_TTL_SECONDS]: int(60, 7 * 24 * 3600).default(900),
   [ENV.MAX_MODEL_BYTES]: int(1, MAX_ARTIFACT_BYTES).optional(),
+  [ENV.PRELOAD_BYTES]: int(0, 64 * 1024 ** 3).optional(),
+  [ENV.PRELOAD_TIMEOUT_MS]: int(0, 9000).optional(),
 });
 
 export class ConfigError extends Error {
@@ -96,5 +102,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     ortNumThreads: v[ENV.ORT_NUM_THREADS],
     uploadUrlTtlSeconds: v[ENV.UPLOAD_URL_TTL_SECONDS],
     maxModelBytes: v[ENV.MAX_MODEL_BYTES],
+    preloadBytes: v[ENV.PRELOAD_BYTES],
+    preloadTimeoutMs: v[ENV.PRELOAD_TIMEOUT_MS],
   };
 }

@@ -30,6 +30,13 @@ export const ENV = {
   ORT_WASM_DIR: 'INFERGATE_ORT_WASM_DIR',
   /** WASM threads for onnxruntime-web (1 on Lambda). */
   ORT_NUM_THREADS: 'INFERGATE_ORT_NUM_THREADS',
+  /**
+   * Artifact bytes of `prod` Lambda-tier models the inference function loads at cold start,
+   * before its first request (0 turns preloading off).
+   */
+  PRELOAD_BYTES: 'INFERGATE_PRELOAD_BYTES',
+  /** How long the inference function's cold start waits for preloading, in milliseconds. */
+  PRELOAD_TIMEOUT_MS: 'INFERGATE_PRELOAD_TIMEOUT_MS',
   /** Stage name (`dev`, `prod`, `local`), logged with every record. */
   STAGE: 'INFERGATE_STAGE',
   /** Lifetime of presigned upload URLs, in seconds. */
@@ -87,6 +94,15 @@ export const DEFAULT_KEY_CACHE_TTL_SECONDS = 60;
 
 /** Default bound of the session cache (bytes of model artifacts kept loaded). */
 export const DEFAULT_SESSION_CACHE_BYTES = 512 * 1024 * 1024;
+
+/** Default of `INFERGATE_PRELOAD_BYTES`: at most this many artifact bytes are loaded at cold start. */
+export const DEFAULT_PRELOAD_BYTES = 128 * 1024 * 1024;
+
+/**
+ * Default of `INFERGATE_PRELOAD_TIMEOUT_MS`. The first invocation waits for the cold start,
+ * preloading included: this bounds what a preload can add to it (Lambda's init phase has 10 s).
+ */
+export const DEFAULT_PRELOAD_TIMEOUT_MS = 3000;
 
 /** The tenant id that owns operator (admin) keys. It is not a customer tenant. */
 export const OPERATOR_TENANT_ID = 'operator';

@@ -4,7 +4,14 @@ import type { Construct } from 'constructs';
 import { DEFAULT_KEY_CACHE_TTL_SECONDS, ENV, SERVICE } from '../functions/constants';
 import { ROUTES } from '../functions/routes';
 import { formatGpuEndpoints } from '../functions/core/endpoints';
-import { catalogProblems, endpointNameFor, GPU_CATALOG, type GpuModelEntry } from '../models/catalog';
+import {
+  catalogProblems,
+  endpointNameFor,
+  GPU_CATALOG,
+  gpuEndpointRefsFor,
+  type GpuModelEntry,
+  inferenceComponentNameFor,
+} from '../models/catalog';
 import { DEMO_MODEL } from '../models/pretrained';
 import { LAMBDA_TASK_ROOT, ortRuntimeFiles } from './bundling';
 import type { InfergateConfig } from './config';
@@ -29,7 +36,7 @@ const UPLOAD_URL_TTL_SECONDS = 900;
 export interface InfergateStackProps extends StackProps {
   readonly config: InfergateConfig;
   /**
-   * GPU endpoints (SageMaker multi-model endpoints), deployed when `config.gpuEndpoints` is true.
+   * GPU endpoints (SageMaker multi-model or inference-component endpoints), deployed when `config.gpuEndpoints` is true.
    * @default GPU_CATALOG from models/catalog.ts
    */
   readonly catalog?: readonly GpuModelEntry[];
@@ -82,12 +89,7 @@ export class InfergateStack extends Stack {
 
     // The GPU tier's endpoints, by catalog name and SageMaker name: the admin function
     // registers models to them, the inference function calls them.
-    const gpuEndpointRefs = config.gpuEndpoints
-      ? catalog.map((entry) => ({
-          name: entry.name,
-          endpointName: endpointNameFor(config.stage, entry.name),
-        }))
-      : [];
+    const gpuEndpointRefs = config.gpuEndpoints ? gpuEndpointRefsFor(config.stage, catalog) : [];
     const common = {
       [ENV.STAGE]: config.stage,
       [ENV.TABLE_NAME]: table.tableName,
@@ -98,7 +100,7 @@ export class InfergateStack extends Stack {
         : { [ENV.SAGEMAKER_ENDPOINTS]: formatGpuEndpoints(gpuEndpointRefs) }),
     };
     this.inference = new PlatformFunction(this, 'Inference', {
-      entry: 'functions/inference/handler.ts',
+      entry: 'functions/inference/lambda.ts',
       description: 'Infergate data plane: Open Inference Protocol and tenant routes',
       serviceName: SERVICE.inference,
       memorySize: config.inferenceMemoryMb,
@@ -141,16 +143,23 @@ export class InfergateStack extends Stack {
             new GpuEndpoint(this, `Gpu${pascalCase(entry.name)}`, {
               entry,
               endpointName: endpointNameFor(config.stage, entry.name),
+              ...(entry.inferenceComponent === undefined
+                ? {}
+                : { inferenceComponentName: inferenceComponentNameFor(config.stage, entry.name) }),
               artifacts: this.artifacts,
               defaultInstanceType: config.gpuInstanceType,
             }),
         )
       : [];
     for (const endpoint of this.gpuEndpoints) endpoint.grantInvoke(this.inference.function);
-    if (this.gpuEndpoints.length > 0) {
+    // Registration writes archives for multi-model endpoints only: a component serves its deployed model.
+    const multiModelEndpoints = this.gpuEndpoints.filter(
+      (endpoint) => endpoint.inferenceComponentName === undefined,
+    );
+    if (multiModelEndpoints.length > 0) {
       this.artifacts.grantManageEndpointModels(
         this.admin.function,
-        this.gpuEndpoints.map((endpoint) => endpoint.modelsPrefix),
+        multiModelEndpoints.map((endpoint) => endpoint.modelsPrefix),
       );
     }
 
@@ -213,7 +222,9 @@ export class InfergateStack extends Stack {
       new CfnOutput(this, `${endpoint.node.id}EndpointName`, {
         value: endpoint.endpointName,
         description:
-          'GPU endpoint (SageMaker, Triton multi-model); register models to it with --tier sagemaker --endpoint <catalog name>',
+          endpoint.inferenceComponentName === undefined
+            ? 'GPU endpoint (SageMaker, Triton multi-model); register models to it with --tier sagemaker --endpoint <catalog name>'
+            : `GPU endpoint (SageMaker, Triton inference component ${endpoint.inferenceComponentName}, scales to zero); register its catalog model with --tier sagemaker --endpoint <catalog name>`,
       });
     }
   }

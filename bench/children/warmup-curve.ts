@@ -4,7 +4,7 @@
  * of its first runs. Prints one JSON line. Run by bench/scenarios/warmup-curve.ts, with V8
  * flags (`--no-wasm-lazy-compilation`) given to node:
  *
- *   node [v8 flags] --import tsx bench/children/warmup-curve.ts <model.onnx> <feeds.json> <warmup runs> <timed runs>
+ *   node [v8 flags] --import tsx bench/children/warmup-curve.ts <model.onnx> <feeds.json> <warmup runs> <timed runs> [tiering budget]
  */
 import { readFileSync } from 'node:fs';
 import { WasmRuntime } from '../../functions/adapters/onnx/wasm-runtime';
@@ -17,7 +17,8 @@ interface FeedFile {
 }
 
 async function main(): Promise<void> {
-  const [modelFile = '', feedFile = '', warmupRuns = '0', timedRuns = '300'] = process.argv.slice(2);
+  const [modelFile = '', feedFile = '', warmupRuns = '0', timedRuns = '300', tieringBudget] =
+    process.argv.slice(2);
   const bytes = new Uint8Array(readFileSync(modelFile));
   const feed = JSON.parse(readFileSync(feedFile, 'utf8')) as FeedFile;
   const feeds: Record<string, Tensor> = {
@@ -27,7 +28,9 @@ async function main(): Promise<void> {
     [feed.name]: { datatype: 'FP32', shape: feed.shape, data: new Float32Array(feed.data.length) },
   };
   let started = performance.now();
-  const runtime = await WasmRuntime.create();
+  const runtime = await WasmRuntime.create(
+    tieringBudget === undefined ? {} : { tieringBudget: Number(tieringBudget) },
+  );
   const createMs = performance.now() - started;
   started = performance.now();
   const model = await runtime.load(bytes);

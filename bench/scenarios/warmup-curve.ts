@@ -22,6 +22,8 @@ export interface WarmupVariant {
   /** V8 flags given to node. */
   readonly v8Flags: readonly string[];
   readonly warmupRuns: number;
+  /** `WasmRuntimeOptions.tieringBudget`; the runtime's default when absent. */
+  readonly tieringBudget?: number;
 }
 
 interface ChildResult {
@@ -73,6 +75,7 @@ export async function measureWarmupCurves(
           feedFile,
           String(variant.warmupRuns),
           '300',
+          ...(variant.tieringBudget === undefined ? [] : [String(variant.tieringBudget)]),
         ]);
         const result = lastJsonLine(stdout);
         if (!isChildResult(result)) throw new Error(`unexpected warm-up child output: ${stdout}`);

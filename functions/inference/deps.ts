@@ -1,12 +1,13 @@
 import { SharpImageDecoder } from '../adapters/images/sharp-image-decoder';
 import { WasmRuntime } from '../adapters/onnx/wasm-runtime';
 import type { Config } from '../config';
-import { SERVICE } from '../constants';
+import { DEFAULT_PRELOAD_BYTES, DEFAULT_PRELOAD_TIMEOUT_MS, SERVICE } from '../constants';
 import { Authenticator } from '../core/auth/authenticator';
 import { BillingService } from '../core/billing/billing-service';
 import { InferenceService } from '../core/inference/inference-service';
 import { lambdaBackend } from '../core/inference/lambda-backend';
 import { modelSessions } from '../core/inference/model-sessions';
+import { preloadModels } from '../core/inference/preload';
 import { PredictionService } from '../core/pipelines/prediction-service';
 import { ModelResolver } from '../core/registry/model-resolver';
 import { SessionCache } from '../core/runtime/session-cache';
@@ -35,6 +36,19 @@ export async function createInferenceDeps(config: Config): Promise<InferenceAppD
     maxBytes: config.sessionCacheBytes,
     onReleaseError: (error, sha256) => logger.warn('Releasing an evicted model failed', { sha256, error }),
   });
+  const sessions = modelSessions(cache, artifacts);
+  // Part of the cold start: the first request of a preloaded model neither loads it nor
+  // compiles the code of its run. Bounded, and never fatal.
+  const preload = await preloadModels({
+    store,
+    sessions,
+    tier: 'lambda',
+    maxBytes: Math.min(config.preloadBytes ?? DEFAULT_PRELOAD_BYTES, config.sessionCacheBytes),
+    timeoutMs: config.preloadTimeoutMs ?? DEFAULT_PRELOAD_TIMEOUT_MS,
+    onFailure: ({ stage, model, version, error }) =>
+      logger.warn('Preloading a model failed', { stage, model, version, error }),
+  });
+  logger.info('Models preloaded', { ...preload });
   const cacheTtlMs = config.keyCacheTtlSeconds * 1000;
   const resolver = new ModelResolver({ store, cacheTtlMs });
   const { plans, limiter } = createPlanEnforcement(config, tracer, store);
@@ -44,7 +58,7 @@ export async function createInferenceDeps(config: Config): Promise<InferenceAppD
     limiter,
     usage,
     backends: {
-      lambda: lambdaBackend(modelSessions(cache, artifacts)),
+      lambda: lambdaBackend(sessions),
       ...createGpuBackends(config, tracer),
     },
     onUsageLost,

@@ -3,8 +3,18 @@ import { toLambdaHandler } from '../http/lambda-adapter';
 import { createInferenceApp } from './app';
 import { createInferenceDeps } from './deps';
 
+const app = createInferenceDeps(loadConfig(process.env)).then(createInferenceApp);
+
 /**
- * Lambda entry point of the data plane. Built once per cold start, during the init phase:
- * clients, caches and the WASM runtime are reused by every invocation of a warm function.
+ * Settles once the cold-start work is done: clients, caches, the WASM runtime and the
+ * preloaded `prod` models (bounded by `INFERGATE_PRELOAD_BYTES` and
+ * `INFERGATE_PRELOAD_TIMEOUT_MS`). The Lambda entry (./lambda.ts) awaits it during the init
+ * phase; elsewhere the first invocation does.
  */
-export const handler = toLambdaHandler(createInferenceDeps(loadConfig(process.env)).then(createInferenceApp));
+export const ready: Promise<unknown> = app;
+
+/**
+ * The data plane's handler, built once per cold start: clients, caches, the WASM runtime and
+ * the loaded models are reused by every invocation of a warm function.
+ */
+export const handler = toLambdaHandler(app);

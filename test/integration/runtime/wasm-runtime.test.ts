@@ -32,4 +32,11 @@ describe('WasmRuntime.create', () => {
       'numThreads must be a positive integer, got 0',
     );
   });
+
+  it('refuses a WASM tiering budget that V8 cannot hold', async () => {
+    await expect(WasmRuntime.create({ tieringBudget: 0 })).rejects.toThrow(
+      'tieringBudget must be an integer from 1 to 2147483647, got 0',
+    );
+    await expect(WasmRuntime.create({ tieringBudget: 2 ** 31 })).rejects.toThrow(RangeError);
+  });
 });

@@ -25,6 +25,18 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the preload bounds, 0 bytes turning preloading off, and refuses a timeout past Lambda init', () => {
+    const base = { [ENV.TABLE_NAME]: 'table', [ENV.ARTIFACT_BUCKET]: 'bucket' };
+
+    expect(loadConfig(base)).toMatchObject({ preloadBytes: undefined, preloadTimeoutMs: undefined });
+    const preload = loadConfig({ ...base, [ENV.PRELOAD_BYTES]: '0', [ENV.PRELOAD_TIMEOUT_MS]: '2500' });
+
+    expect(preload).toMatchObject({ preloadBytes: 0, preloadTimeoutMs: 2500 });
+    expect(() => loadConfig({ ...base, [ENV.PRELOAD_TIMEOUT_MS]: '60000' })).toThrow(
+      new RegExp(ENV.PRELOAD_TIMEOUT_MS),
+    );
+  });
+
   it('names every missing or invalid variable at once', () => {
     const load = () => loadConfig({ [ENV.S3_ENDPOINT]: 'not a url', [ENV.KEY_CACHE_TTL_SECONDS]: '-1' });
 
