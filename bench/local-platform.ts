@@ -9,7 +9,6 @@ export interface RunningPlatform {
   readonly url: string;
   readonly adminKey: string;
   readonly demoKey: string;
-  readonly demoTenantId: string;
   readonly demoModel: string;
   readonly pid: number;
   /** Milliseconds from spawning the process to the ready line. */
@@ -49,10 +48,10 @@ export async function startPlatformProcess(
   >;
   // The demo tenant is seeded on `pro` (50 requests per second): the load phases would
   // measure its rate limit, not the platform. `enterprise` still takes the limiter's write.
-  await new InfergateClient({ url: state.url, apiKey: state.adminKey }).setTenantPlan(
-    state.demoTenantId,
-    'enterprise',
-  );
+  const admin = new InfergateClient({ url: state.url, apiKey: state.adminKey });
+  const demo = (await admin.listTenants()).tenants.find((tenant) => tenant.name === 'demo');
+  if (demo === undefined) throw new Error('the local platform seeded no "demo" tenant');
+  await admin.setTenantPlan(demo.tenantId, 'enterprise');
   return {
     ...state,
     pid: child.pid ?? -1,
