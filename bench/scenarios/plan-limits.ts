@@ -71,6 +71,13 @@ async function startCountingProxy(): Promise<CountingProxy> {
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
       const body = Buffer.concat(chunks);
+      if (proxy.target === '') {
+        // The platform's init (the preload of prod models) runs before the proxy knows where
+        // dynalite listens: answer as an unavailable table, which the preload tolerates.
+        outgoing.writeHead(503, { 'content-type': 'application/x-amz-json-1.0' });
+        outgoing.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ServiceUnavailable' }));
+        return;
+      }
       const operation = String(incoming.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
       proxy.counts.set(operation, (proxy.counts.get(operation) ?? 0) + 1);
       const partition = operation === 'UpdateItem' ? partitionOf(body) : '';
