@@ -84,7 +84,7 @@ export async function measurePlatform(
   });
   try {
     const result = await measureEndpoint(
-      `local platform, \`INFERGATE_KEY_CACHE_TTL_SECONDS=${keyCacheTtlSeconds}\``,
+      `local platform (tenant on \`enterprise\`: limiter and usage writes), \`INFERGATE_KEY_CACHE_TTL_SECONDS=${keyCacheTtlSeconds}\``,
       `${platform.url}/v2/models/${platform.demoModel}/infer`,
       { authorization: `Bearer ${platform.demoKey}`, 'content-type': 'application/json' },
       inferBody(model),
