@@ -36,8 +36,8 @@ export function latestLoadSection(resultsDir: string): string[] {
   return [
     '## Load: `npm run test:load` (latest run)',
     '',
-    `A separate run (${result.date}): autocannon on loopback against \`local/main.ts\` with the demo model, ${result.connections} connections,`,
-    'at the highest rate a short ramp found sustainable, for 60 s.',
+    `A separate run (${result.date}): autocannon on loopback against \`local/main.ts\` with the add-mul fixture model, ${result.connections} connections,`,
+    "at the highest rate a short ramp found sustainable, for 60 s. The tenant is on `enterprise`: every request also takes the limiter's write.",
     '',
     '| rate held | requests | 2xx | 5xx | p50 | p99 | metered / 2xx the load tool saw (whole run, ramp included) | RSS end / after warm-up |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
