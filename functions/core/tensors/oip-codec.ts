@@ -198,7 +198,7 @@ function decodeOutputs(value: unknown, outputs: readonly TensorSpec[]): string[]
 
 function checkShape(name: string, value: unknown, spec: TensorSpec): number[] {
   if (!Array.isArray(value)) throw invalidRequest(`input '${name}': 'shape' must be an array of integers`);
-  const expected = `the model expects ${formatShape(spec.shape)}${spec.shape.includes(-1) ? ' (-1: any size)' : ''}`;
+  const expected = `the model expects ${formatShape(spec.shape)}${spec.shape.includes(-1) ? ' (-1 means any size)' : ''}`;
   const shape: number[] = [];
   for (let d = 0; d < value.length; d++) {
     const dim: unknown = value[d];

@@ -298,7 +298,7 @@ function checkOutputs(schema: OnnxSchema, outputs: Readonly<Record<string, Tenso
     if (tensor === undefined) throw mismatch('missing');
     const produced = `${tensor.datatype} [${tensor.shape.join(', ')}]`;
     if (tensor.datatype !== spec.datatype) throw mismatch(produced);
-    if (schema.dimNames[spec.name] === undefined) continue; // unknown rank: any shape
+    if (schema.dimNames[spec.name] === undefined) continue; // rank unknown, so every shape is accepted
     if (
       tensor.shape.length !== spec.shape.length ||
       spec.shape.some((dim, axis) => dim >= 0 && tensor.shape[axis] !== dim)

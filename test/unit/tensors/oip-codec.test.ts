@@ -281,13 +281,13 @@ describe('decodeInferRequest errors', () => {
       'another rank',
       { inputs: [input('a', 'FP32', [3], [1, 2, 3]), good()[1]] },
       'shape_mismatch',
-      /input 'a' has shape \[3\] of rank 1; the model expects \[-1,3\] \(-1: any size\)/,
+      /input 'a' has shape \[3\] of rank 1; the model expects \[-1,3\] \(-1 means any size\)/,
     ],
     [
       'another fixed dimension',
       { inputs: [input('a', 'FP32', [1, 4], [1, 2, 3, 4]), good()[1]] },
       'shape_mismatch',
-      /input 'a' has shape \[1,4\]; the model expects \[-1,3\] \(-1: any size\) \(dimension 1 must be 3\)/,
+      /input 'a' has shape \[1,4\]; the model expects \[-1,3\] \(-1 means any size\) \(dimension 1 must be 3\)/,
     ],
     [
       'a negative dimension',
