@@ -4,6 +4,7 @@ import { InfergateError } from '../../functions/core/errors';
 import type { TensorSpec } from '../../functions/core/tensors/datatypes';
 import { decodeInferRequest } from '../../functions/core/tensors/oip-codec';
 import type { Tensor } from '../../functions/core/tensors/tensor';
+import { randomTensorData } from '../../functions/core/validation/sample-inputs';
 import { createRandom } from '../recipes/random';
 import type { Feeds } from './calibrate';
 import { QuantizeError } from './errors';
@@ -108,38 +109,13 @@ export function randomSamples(inputs: readonly TensorSpec[], options: RandomSamp
 }
 
 function randomData(spec: TensorSpec, count: number, next: () => number): Tensor['data'] {
-  const float = (): number => next() * 2 - 1;
-  const small = (): number => Math.floor(next() * 10);
-  switch (spec.datatype) {
-    case 'FP32':
-      return Float32Array.from({ length: count }, float);
-    case 'FP64':
-      return Float64Array.from({ length: count }, float);
-    case 'BOOL':
-      return Uint8Array.from({ length: count }, () => (next() < 0.5 ? 0 : 1));
-    case 'UINT8':
-      return Uint8Array.from({ length: count }, small);
-    case 'INT8':
-      return Int8Array.from({ length: count }, small);
-    case 'UINT16':
-      return Uint16Array.from({ length: count }, small);
-    case 'INT16':
-      return Int16Array.from({ length: count }, small);
-    case 'UINT32':
-      return Uint32Array.from({ length: count }, small);
-    case 'INT32':
-      return Int32Array.from({ length: count }, small);
-    case 'UINT64':
-      return BigUint64Array.from({ length: count }, () => BigInt(small()));
-    case 'INT64':
-      return BigInt64Array.from({ length: count }, () => BigInt(small()));
-    case 'FP16':
-    case 'BYTES':
-      throw new QuantizeError(
-        'invalid_option',
-        `input '${spec.name}' is ${spec.datatype}: random inputs cannot be made for it; pass --calibration`,
-      );
+  if (spec.datatype === 'FP16' || spec.datatype === 'BYTES') {
+    throw new QuantizeError(
+      'invalid_option',
+      `input '${spec.name}' is ${spec.datatype}: random inputs cannot be made for it; pass --calibration`,
+    );
   }
+  return randomTensorData(spec.datatype, count, next, 10);
 }
 
 /** An evaluation set of random inputs: 16 calibration and 64 validation samples. */

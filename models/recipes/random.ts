@@ -1,3 +1,5 @@
+import { mulberry32 } from '../../functions/core/random';
+
 /**
  * A seeded pseudo-random generator (mulberry32): the same seed gives the same sequence on
  * every platform, which makes training runs and synthetic data reproducible.
@@ -22,14 +24,7 @@ export interface Random {
  */
 export function createRandom(seed: number): Random {
   if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (bound: number): number => Math.floor(next() * bound);
   return {
     next,

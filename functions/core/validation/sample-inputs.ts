@@ -1,3 +1,4 @@
+import { mulberry32 } from '../random';
 import type { Datatype, TensorSpec } from '../tensors/datatypes';
 import { toFloat16Bits } from '../tensors/float16';
 import { elementCount, type Tensor, type TensorData } from '../tensors/tensor';
@@ -85,16 +86,25 @@ export function sampleFeeds(
       feeds[spec.name] = {
         datatype: spec.datatype,
         shape,
-        data: values(spec.datatype, elementCount(shape), next),
+        data: randomTensorData(spec.datatype, elementCount(shape), next),
       };
     }
     return feeds;
   });
 }
 
-function values(datatype: Datatype, count: number, next: () => number): TensorData {
+/**
+ * `count` seeded values of a datatype: floats in [-1, 1), integers in [0, `integerBound`),
+ * booleans, short words.
+ */
+export function randomTensorData(
+  datatype: Datatype,
+  count: number,
+  next: () => number,
+  integerBound = 4,
+): TensorData {
   const float = (): number => next() * 2 - 1;
-  const small = (): number => Math.floor(next() * 4);
+  const small = (): number => Math.floor(next() * integerBound);
   switch (datatype) {
     case 'FP32':
       return Float32Array.from({ length: count }, float);
@@ -123,22 +133,6 @@ function values(datatype: Datatype, count: number, next: () => number): TensorDa
     case 'BYTES':
       return Array.from({ length: count }, () => WORDS[Math.floor(next() * WORDS.length)] ?? 'sample');
   }
-}
-
-/**
- * mulberry32, the generator of `models/recipes/random.ts` (which the functions do not
- * import: the tooling folder is not bundled): the same seed gives the same inputs on
- * every platform.
- */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `x FP32 [1, 3]` for messages. */
