@@ -25,7 +25,7 @@ import { SCOPES, TIERS } from '../core/registry/types';
 type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const fromZod = (schema: z.ZodType): Schema => {
+const fromZod = (schema: z.core.$ZodType): Schema => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Schema;
   return rest;
 };

@@ -1,21 +1,17 @@
 import { z } from 'zod';
 import { MAX_BODY_BYTES } from '../constants';
 import { SCOPES, TIERS } from '../core/registry/types';
+import { NAME_PATTERN, NAME_RULE, pipelineSchema } from './pipeline-schemas';
 
 /**
  * Request bodies of the control plane (admin API), shared by the server that validates
  * them and the typed client that sends them.
  */
 
-/** Model names and aliases: URL-safe, no path separators, at most 64 characters. */
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export { NAME_PATTERN } from './pipeline-schemas';
 
-export const modelNameSchema = z
-  .string()
-  .regex(
-    NAME_PATTERN,
-    'must be 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit',
-  );
+/** Model names and aliases: URL-safe, no path separators, at most 64 characters. */
+export const modelNameSchema = z.string().regex(NAME_PATTERN, NAME_RULE);
 
 /** Plan ids follow the rules of model names (`free`, `pro`, `enterprise`, ...). */
 export const planIdSchema = modelNameSchema;
@@ -69,169 +65,34 @@ export const createModelSchema = z.strictObject({
 });
 export type CreateModelRequest = z.infer<typeof createModelSchema>;
 
-/**
- * Pipelines: what a model version declares so that `POST /v1/models/{name}/predict` can take
- * an image and answer its task's result. Stored on the version, read by
- * `functions/core/pipelines` (the rules and defaults are documented in docs/models.md).
- */
-
-/** Image formats a pipeline may accept; anything else is `unsupported_image_type`. */
-export const IMAGE_FORMATS = ['png', 'jpeg', 'webp'] as const;
-/** The largest image a pipeline may accept, in pixels (width × height) before resizing. */
-export const MAX_IMAGE_PIXELS = 4096 * 4096;
-/** The largest tensor image a pipeline may build (height × width after resizing and padding). */
-export const MAX_PIPELINE_TENSOR_PIXELS = 2048 * 2048;
-/** The longest label or vocabulary list of a pipeline. */
-export const MAX_PIPELINE_CLASSES = 100_000;
-
-const pixels = (max: number) => z.number().int().min(1).max(max);
-
-/** Stretch to exactly `width` × `height`. */
-const fixedResizeSchema = z
-  .strictObject({ mode: z.literal('fixed'), width: pixels(8192), height: pixels(8192) })
-  .refine((resize) => resize.width * resize.height <= MAX_PIPELINE_TENSOR_PIXELS, {
-    message: `width × height must be at most ${MAX_PIPELINE_TENSOR_PIXELS}`,
-  });
-
-/**
- * Scale to `height` keeping the aspect ratio (the width rounded up, at most `maxWidth`: wider
- * images are squeezed), then pad on the right with `padValue` (a tensor value, after
- * normalization) up to `minWidth` (default `maxWidth`). A model with a dynamic width takes
- * anything from `minWidth` to `maxWidth`; one with a fixed width needs `minWidth = maxWidth`.
- */
-const fixedHeightResizeSchema = z
-  .strictObject({
-    mode: z.literal('fixed-height'),
-    height: pixels(8192),
-    maxWidth: pixels(8192),
-    minWidth: pixels(8192).optional(),
-    padValue: z.number().default(0),
-  })
-  .refine((resize) => resize.minWidth === undefined || resize.minWidth <= resize.maxWidth, {
-    message: 'minWidth must be at most maxWidth',
-    path: ['minWidth'],
-  })
-  .refine((resize) => resize.height * resize.maxWidth <= MAX_PIPELINE_TENSOR_PIXELS, {
-    message: `height × maxWidth must be at most ${MAX_PIPELINE_TENSOR_PIXELS}`,
-  });
-
-const channelValues = z.array(z.number()).min(1).max(3);
-
-/**
- * `mean-std`: `(pixel × scale − mean[c]) / std[c]` (scale 1/255 by default: ImageNet-style
- * statistics on [0, 1]). `scale`: `pixel × scale + offset`. One value applies to every channel.
- */
-const normalizeSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('mean-std'),
-    mean: channelValues,
-    std: z.array(z.number().positive()).min(1).max(3),
-    scale: z
-      .number()
-      .positive()
-      .default(1 / 255),
-  }),
-  z.strictObject({ type: z.literal('scale'), scale: z.number(), offset: z.number().default(0) }),
-]);
-
-export const imageInputSchema = z.strictObject({
-  type: z.literal('image'),
-  /** The model input the image goes to; may be left out when the model has one input. */
-  input: z.string().min(1).max(256).optional(),
-  formats: z
-    .array(z.enum(IMAGE_FORMATS))
-    .min(1)
-    .refine((formats) => new Set(formats).size === formats.length, 'must not name a format twice')
-    .default([...IMAGE_FORMATS]),
-  /** Larger images are refused (`image_too_large`) before they are decoded. */
-  maxPixels: pixels(MAX_IMAGE_PIXELS).default(MAX_IMAGE_PIXELS),
-  resize: z.discriminatedUnion('mode', [fixedResizeSchema, fixedHeightResizeSchema]),
-  interpolation: z.enum(['nearest', 'linear', 'cubic', 'lanczos3']).default('linear'),
-  normalize: normalizeSchema,
-  /** Channel order of the tensor; `gray` is one luminance channel. */
-  channels: z.enum(['RGB', 'BGR', 'gray']).default('RGB'),
-  layout: z.enum(['NCHW', 'NHWC']).default('NCHW'),
-});
-
-/** Whether the model's output is already a probability distribution or needs a softmax. */
-const scoresSchema = z.enum(['logits', 'probabilities']);
-
-/** Top-k classes of an output [N, classes] (N = 1), with a label per class index. */
-export const classificationOutputSchema = z.strictObject({
-  type: z.literal('classification'),
-  /** The model output to read; may be left out when the model has one output. */
-  output: z.string().min(1).max(256).optional(),
-  scores: scoresSchema,
-  labels: z.array(z.string().max(256)).min(1).max(MAX_PIPELINE_CLASSES),
-  /** How many classes to answer unless the request asks for another number (`top_k`). */
-  topK: z.number().int().min(1).max(100).default(5),
-});
-
-/**
- * Greedy CTC decoding of an output [N, steps, classes] (N = 1): the best class of each step,
- * repeats merged, blanks dropped; `vocabulary[i]` is the text of class `i` (the entry at
- * `blankIndex` is never emitted). Confidence: the mean score of the emitted classes.
- */
-export const ctcOutputSchema = z
-  .strictObject({
-    type: z.literal('ctc'),
-    output: z.string().min(1).max(256).optional(),
-    scores: scoresSchema,
-    vocabulary: z.array(z.string().max(64)).min(2).max(MAX_PIPELINE_CLASSES),
-    blankIndex: z.number().int().min(0).default(0),
-    /** Drop whitespace at both ends of the text. */
-    trim: z.boolean().default(true),
-  })
-  .refine((ctc) => ctc.blankIndex < ctc.vocabulary.length, {
-    message: 'blankIndex must be an index of vocabulary',
-    path: ['blankIndex'],
-  });
-
-/**
- * A step before the model: a classification model (with a pipeline of its own) tells whether
- * the image is upside down; when its best label is `upsideDownLabel` with a score of at least
- * `minScore`, the image is turned 180° before the model sees it.
- */
-export const orientationSchema = z.strictObject({
-  model: modelNameSchema,
-  /** Version number or alias of the classifier; `prod` when absent. */
-  version: z.string().regex(NAME_PATTERN, 'must be a version number or an alias').optional(),
-  upsideDownLabel: z.string().min(1).max(256),
-  minScore: z.number().min(0).max(1).default(0.9),
-});
-
-/** The pipeline of a model version: image in, task result out. */
-export const pipelineSchema = z.strictObject({
-  input: imageInputSchema,
-  output: z.discriminatedUnion('type', [classificationOutputSchema, ctcOutputSchema]),
-  orientation: orientationSchema.optional(),
-});
-/** A pipeline as stored and run (defaults applied). */
-export type PipelineSpec = z.output<typeof pipelineSchema>;
-/** A pipeline as declared (defaults may be left out). */
-export type PipelineRequest = z.input<typeof pipelineSchema>;
-export type ImageInputSpec = PipelineSpec['input'];
-export type ImageResizeSpec = ImageInputSpec['resize'];
-export type ImageNormalizeSpec = ImageInputSpec['normalize'];
-export type ImageFormat = (typeof IMAGE_FORMATS)[number];
-export type ClassificationOutputSpec = z.output<typeof classificationOutputSchema>;
-export type CtcOutputSpec = z.output<typeof ctcOutputSchema>;
-export type OrientationSpec = z.output<typeof orientationSchema>;
-
-/** JSON body of `POST /v1/models/{name}/predict` (the other form is the image's bytes). */
-export const predictRequestSchema = z.strictObject({
-  /** The image file (PNG, JPEG or WebP), base64-encoded; a `data:image/...;base64,` URL is accepted. */
-  image: z.string(),
-  /** Classification: how many classes to answer (the pipeline's `topK` when absent). */
-  top_k: z.number().int().min(1).max(100).optional(),
-});
-export type PredictRequest = z.infer<typeof predictRequestSchema>;
+export {
+  IMAGE_FORMATS,
+  MAX_IMAGE_PIXELS,
+  MAX_PIPELINE_TENSOR_PIXELS,
+  MAX_PIPELINE_CLASSES,
+  imageInputSchema,
+  classificationOutputSchema,
+  ctcOutputSchema,
+  orientationSchema,
+  pipelineSchema,
+  predictRequestSchema,
+  type PipelineSpec,
+  type PipelineRequest,
+  type ImageInputSpec,
+  type ImageResizeSpec,
+  type ImageNormalizeSpec,
+  type ImageFormat,
+  type ClassificationOutputSpec,
+  type CtcOutputSpec,
+  type OrientationSpec,
+  type PredictRequest,
+} from './pipeline-schemas';
 
 export const createVersionSchema = z.strictObject({
   uploadId: z.string().regex(/^[a-z0-9]{16,64}$/, 'must be an upload id returned by POST /admin/uploads'),
   tier: z.enum(TIERS).default('lambda'),
   /** Pre- and post-processing for `POST /v1/models/{name}/predict`; checked against the model's inputs and outputs. */
-  pipeline: pipelineSchema.optional(),
+  pipeline: z.optional(pipelineSchema),
   /**
    * An existing version of the model to compare the new one with (e.g. the fp32 original of
    * an int8 version): both run the same generated inputs and the agreement is recorded.

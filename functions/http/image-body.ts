@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { predictRequestSchema } from '../api/schemas';
+import { predictRequestSchema } from '../api/pipeline-schemas';
 import { BadRequestError, InfergateError } from '../core/errors';
 import { imageError } from '../core/pipelines/errors';
 import type { ImagePayload } from '../core/pipelines/prediction-service';

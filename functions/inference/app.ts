@@ -7,7 +7,7 @@ import { parseMonth, totalsOf } from '../core/metering/report';
 import type { UsageStore } from '../core/metering/types';
 import type { PredictionService } from '../core/pipelines/prediction-service';
 import type { ModelResolver } from '../core/registry/model-resolver';
-import { NAME_PATTERN } from '../api/schemas';
+import { NAME_PATTERN } from '../api/pipeline-schemas';
 import type { TenantModelList, TenantUsageReport } from '../api/views';
 import type { AppEnv } from '../http/app-env';
 import { authorize } from '../http/auth';

@@ -5,7 +5,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { pipelineSchema, type PipelineSpec } from '../../api/schemas';
+import { pipelineSchema, type PipelineSpec } from '../../api/pipeline-schemas';
 import { ConflictError, NotFoundError } from '../../core/errors';
 import type { RegistryStore } from '../../core/registry/registry-store';
 import {

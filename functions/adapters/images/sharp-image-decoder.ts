@@ -1,5 +1,5 @@
 import type { Sharp, SharpOptions } from 'sharp';
-import type { ImageFormat } from '../../api/schemas';
+import type { ImageFormat } from '../../api/pipeline-schemas';
 import { InfergateError, UnavailableError } from '../../core/errors';
 import { imageError } from '../../core/pipelines/errors';
 import type { DecodeRequest, ImageDecoder, ImageInfo } from '../../core/pipelines/image-decoder';

@@ -1,4 +1,4 @@
-import type { PipelineSpec } from '../../api/schemas';
+import type { PipelineSpec } from '../../api/pipeline-schemas';
 import type { TensorSpec } from '../tensors/datatypes';
 import { invalidPipeline } from './errors';
 import { decodedChannels } from './image-tensor';

@@ -1,4 +1,4 @@
-import type { ImageResizeSpec } from '../../api/schemas';
+import type { ImageResizeSpec } from '../../api/pipeline-schemas';
 
 /** Pixel size of an image. */
 export interface ImageSize {

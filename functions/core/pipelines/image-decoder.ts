@@ -1,4 +1,4 @@
-import type { ImageFormat, ImageInputSpec } from '../../api/schemas';
+import type { ImageFormat, ImageInputSpec } from '../../api/pipeline-schemas';
 import type { ImageSize } from './geometry';
 import type { RawImage } from './image-tensor';
 

@@ -1,4 +1,4 @@
-import type { ImageFormat } from '../../api/schemas';
+import type { ImageFormat } from '../../api/pipeline-schemas';
 
 /** What the first bytes of a file say it is. */
 export type SniffedImage =

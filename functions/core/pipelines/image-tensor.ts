@@ -1,4 +1,4 @@
-import type { ImageInputSpec } from '../../api/schemas';
+import type { ImageInputSpec } from '../../api/pipeline-schemas';
 import type { Tensor } from '../tensors/tensor';
 import type { ImageSize } from './geometry';
 

@@ -1,4 +1,4 @@
-import type { ImageInputSpec, OrientationSpec, PipelineSpec } from '../../api/schemas';
+import type { ImageInputSpec, OrientationSpec, PipelineSpec } from '../../api/pipeline-schemas';
 import type { Prediction } from '../../api/views';
 import type { Principal } from '../auth/principal';
 import { BadRequestError, InfergateError } from '../errors';

@@ -1,4 +1,4 @@
-import type { PipelineSpec } from '../../api/schemas';
+import type { PipelineSpec } from '../../api/pipeline-schemas';
 import type { ClassificationPrediction, TextPrediction } from '../../api/views';
 import { InfergateError } from '../errors';
 import type { Tensor } from '../tensors/tensor';

@@ -1,4 +1,4 @@
-import { NAME_PATTERN } from '../../api/schemas';
+import { NAME_PATTERN } from '../../api/pipeline-schemas';
 import { NotFoundError } from '../errors';
 import { TtlCache } from '../cache/ttl-cache';
 import { isAdmin, type Principal } from '../auth/principal';

@@ -1,4 +1,4 @@
-import type { PipelineSpec } from '../../api/schemas';
+import type { PipelineSpec } from '../../api/pipeline-schemas';
 import type { TensorSpec } from '../tensors/datatypes';
 
 /** What a key may do. `admin` implies every other scope. */
