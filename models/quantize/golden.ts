@@ -17,7 +17,7 @@ import { buildOnnxModel, type NodeSpec } from '../onnx/builder';
 import { createRandom } from '../recipes/random';
 import type { Feeds } from './calibrate';
 import { summarizeGraph, type GraphSummary } from './graph-summary';
-import { QUANTIZE_MODES, quantizeModel, type QuantizeMode } from './quantize-model';
+import { QUANTIZE_MODES, quantizeModel, type Int8Format, type QuantizeMode } from './quantize-model';
 
 /** Where the fixture and its expectations live. */
 export const GOLDEN_DIR = path.join(__dirname, '..', '..', 'test', 'fixtures', 'models', 'quantize');
@@ -131,10 +131,17 @@ export interface GoldenExpectation {
   readonly output: number[];
 }
 
+/** Forms checked besides each mode's default, by `<mode>/<format>`. */
+export const GOLDEN_FORMATS = {
+  'static-int8/float-out': { mode: 'static-int8', format: 'float-out' },
+} as const satisfies Record<string, { mode: QuantizeMode; format: Int8Format }>;
+export type GoldenFormat = keyof typeof GOLDEN_FORMATS;
+
 /** The whole of `expected.json`. */
 export interface GoldenExpected {
   readonly float: { readonly sha256: string; readonly output: number[] };
   readonly modes: Readonly<Record<QuantizeMode, GoldenExpectation>>;
+  readonly formats: Readonly<Record<GoldenFormat, GoldenExpectation>>;
 }
 
 /** Hex SHA-256 of bytes. */
@@ -142,9 +149,18 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Quantizes the golden model in one mode, with the golden calibration data. */
-export async function quantizeGolden(mode: QuantizeMode, runtime: ModelRuntime): Promise<Uint8Array> {
-  const { bytes } = await quantizeModel(goldenModel(), { mode, calibration: goldenCalibration(), runtime });
+/** Quantizes the golden model in one mode (and format), with the golden calibration data. */
+export async function quantizeGolden(
+  mode: QuantizeMode,
+  runtime: ModelRuntime,
+  format?: Int8Format,
+): Promise<Uint8Array> {
+  const { bytes } = await quantizeModel(goldenModel(), {
+    mode,
+    calibration: goldenCalibration(),
+    runtime,
+    ...(format === undefined ? {} : { format }),
+  });
   return bytes;
 }
 
@@ -162,17 +178,23 @@ async function outputOf(runtime: ModelRuntime, bytes: Uint8Array): Promise<numbe
 async function main(): Promise<void> {
   const runtime = await WasmRuntime.create();
   const model = goldenModel();
+  const expectation = async (bytes: Uint8Array): Promise<GoldenExpectation> => ({
+    sha256: sha256(bytes),
+    bytes: bytes.byteLength,
+    summary: summarizeGraph(bytes),
+    output: await outputOf(runtime, bytes),
+  });
   const modes: Partial<Record<QuantizeMode, GoldenExpectation>> = {};
-  for (const mode of QUANTIZE_MODES) {
-    const bytes = await quantizeGolden(mode, runtime);
-    modes[mode] = {
-      sha256: sha256(bytes),
-      bytes: bytes.byteLength,
-      summary: summarizeGraph(bytes),
-      output: await outputOf(runtime, bytes),
-    };
+  for (const mode of QUANTIZE_MODES) modes[mode] = await expectation(await quantizeGolden(mode, runtime));
+  const formats: Partial<Record<GoldenFormat, GoldenExpectation>> = {};
+  for (const [name, { mode, format }] of Object.entries(GOLDEN_FORMATS)) {
+    formats[name as GoldenFormat] = await expectation(await quantizeGolden(mode, runtime, format));
   }
-  const expected = { float: { sha256: sha256(model), output: await outputOf(runtime, model) }, modes };
+  const expected = {
+    float: { sha256: sha256(model), output: await outputOf(runtime, model) },
+    modes,
+    formats,
+  };
   await mkdir(GOLDEN_DIR, { recursive: true });
   await writeFile(path.join(GOLDEN_DIR, GOLDEN_MODEL_FILE), model);
   await writeFile(path.join(GOLDEN_DIR, GOLDEN_EXPECTED_FILE), `${JSON.stringify(expected, null, 2)}\n`);

@@ -13,7 +13,13 @@ import {
 import { opsetUpgradeProblems, upgradeOpset } from './opset-upgrade';
 import { constantsToInitializers, foldBatchNormalization } from './prepare';
 import { activationParams, type ActivationParams } from './quantization-math';
-import { rewriteDynamicInteger, rewriteQdq, staticActivationTensors } from './rewrite-int8';
+import {
+  MICROSOFT_DOMAIN,
+  rewriteDynamicInteger,
+  rewriteIntegerToFloat,
+  rewriteQdq,
+  staticActivationTensors,
+} from './rewrite-int8';
 import { findWeightTargets } from './targets';
 
 /** What to turn the float model into. */
@@ -21,12 +27,26 @@ export const QUANTIZE_MODES = ['dynamic-int8', 'static-int8', 'fp16'] as const;
 export type QuantizeMode = (typeof QUANTIZE_MODES)[number];
 
 /**
- * How int8 is written into the graph: `qdq` (DequantizeLinear on int8 weights, plus
- * QuantizeLinear/DequantizeLinear pairs on activations in static mode), `integer`
- * (DynamicQuantizeLinear then MatMulInteger/ConvInteger), or `mixed` (Conv as QDQ,
- * MatMul and Gemm as integer operators: the fastest of the three on onnxruntime-web).
+ * How int8 is written into the graph:
+ *
+ * - `qdq`: DequantizeLinear on int8 weights, plus QuantizeLinear/DequantizeLinear pairs on
+ *   activations in static mode (standard ONNX; onnxruntime fuses them into QLinearConv,
+ *   QGemm, QLinearMatMul with uint8 outputs).
+ * - `integer` (dynamic-int8): DynamicQuantizeLinear then MatMulInteger/ConvInteger.
+ * - `mixed` (dynamic-int8): Conv as QDQ, MatMul and Gemm as integer operators.
+ * - `float-out` (static-int8): Conv as QDQ weights; MatMul and Gemm as a QuantizeLinear
+ *   with the calibrated input scale, then onnxruntime's `com.microsoft`
+ *   MatMulIntegerToFloat, which writes float32 (no requantization to uint8). Runs on
+ *   onnxruntime only. The fastest form measured on onnxruntime-web for MatMul/Gemm models
+ *   (docs/models.md, "Measured").
  */
-export const INT8_FORMATS = ['qdq', 'integer', 'mixed'] as const;
+export const INT8_FORMATS = ['qdq', 'integer', 'mixed', 'float-out'] as const;
+
+/** The formats each int8 mode can write. */
+const MODE_FORMATS: Readonly<Record<'dynamic-int8' | 'static-int8', readonly Int8Format[]>> = {
+  'dynamic-int8': ['qdq', 'integer', 'mixed'],
+  'static-int8': ['qdq', 'float-out'],
+};
 export type Int8Format = (typeof INT8_FORMATS)[number];
 
 /** Options of {@link quantizeModel}. */
@@ -50,8 +70,10 @@ export interface QuantizeOptions {
    */
   readonly perChannel?: boolean;
   /**
-   * @default the form measured fastest on onnxruntime-web (docs/models.md): `mixed` for
-   * dynamic-int8; `qdq` for static-int8, the only form static mode writes
+   * How int8 is written (see {@link INT8_FORMATS}): `qdq`, `integer` or `mixed` in
+   * dynamic-int8; `qdq` or `float-out` in static-int8.
+   * @default `mixed` for dynamic-int8 (measured fastest on onnxruntime-web, docs/models.md);
+   * `qdq` for static-int8 (standard ONNX operators only)
    */
   readonly format?: Int8Format;
   /**
@@ -124,8 +146,13 @@ export async function quantizeModel(bytes: Uint8Array, options: QuantizeOptions)
       `format must be one of ${INT8_FORMATS.join(', ')}, got ${String(options.format)}`,
     );
   }
-  if (mode === 'static-int8' && options.format !== undefined && options.format !== 'qdq') {
-    throw new QuantizeError('invalid_option', "format: static-int8 is written as QDQ only; use format 'qdq'");
+  if (mode !== 'fp16' && options.format !== undefined && !MODE_FORMATS[mode].includes(options.format)) {
+    const allowed = MODE_FORMATS[mode].map((format) => `'${format}'`).join(', ');
+    const why = options.format === 'float-out' ? ' (float-out needs calibrated input scales)' : '';
+    throw new QuantizeError(
+      'invalid_option',
+      `format: ${mode} is written as ${allowed}, not '${options.format}'${why}`,
+    );
   }
   const { model, graph } = decodeModel(bytes);
   const before = defaultOpset(model);
@@ -182,13 +209,29 @@ export async function quantizeModel(bytes: Uint8Array, options: QuantizeOptions)
   let quantizedNodes: string[];
   let calibratedTensors = 0;
   if (mode === 'static-int8') {
-    const tensors = staticActivationTensors(graph, targets);
-    const runtime = options.runtime ?? (await defaultRuntime());
-    const ranges = await collectRanges(model, tensors, options.calibration ?? [], runtime);
+    // float-out: only the MatMul/Gemm inputs get static scales; convs keep int8 weights only.
+    const floatOut = format === 'float-out';
+    const integerTargets = floatOut ? targets.filter((target) => target.op !== 'Conv') : [];
+    const tensors = floatOut
+      ? [...new Set(integerTargets.map((target) => target.node.input?.[0] ?? ''))]
+      : staticActivationTensors(graph, targets);
     const activations = new Map<string, ActivationParams>();
-    for (const [name, range] of ranges) activations.set(name, activationParams(range.min, range.max));
+    if (tensors.length > 0) {
+      const runtime = options.runtime ?? (await defaultRuntime());
+      const ranges = await collectRanges(model, tensors, options.calibration ?? [], runtime);
+      for (const [name, range] of ranges) activations.set(name, activationParams(range.min, range.max));
+    }
     calibratedTensors = activations.size;
-    quantizedNodes = rewriteQdq(graph, targets, { perChannel, activations });
+    if (floatOut) {
+      const convs = targets.filter((target) => target.op === 'Conv');
+      quantizedNodes = [
+        ...rewriteQdq(graph, convs, { perChannel }),
+        ...rewriteIntegerToFloat(graph, integerTargets, { perChannel, activations }),
+      ];
+      if (quantizedNodes.length > convs.length) importOpset(model, MICROSOFT_DOMAIN, 1);
+    } else {
+      quantizedNodes = rewriteQdq(graph, targets, { perChannel, activations });
+    }
   } else {
     const asQdq = targets.filter(
       (target) => format === 'qdq' || (format === 'mixed' && target.op === 'Conv'),
@@ -212,6 +255,13 @@ export async function quantizeModel(bytes: Uint8Array, options: QuantizeOptions)
     calibratedTensors,
     warnings,
   });
+}
+
+/** Adds an operator set import for `domain` unless the model has one. */
+function importOpset(model: ReturnType<typeof decodeModel>['model'], domain: string, version: number): void {
+  const imports = model.opsetImport ?? [];
+  if (!imports.some((opset) => opset.domain === domain)) imports.push({ domain, version });
+  model.opsetImport = imports;
 }
 
 function defaultRuntime(): Promise<ModelRuntime> {

@@ -23,7 +23,7 @@ import {
 import type { WeightTarget } from './targets';
 
 /**
- * The two int8 rewrites of a float graph:
+ * The int8 rewrites of a float graph:
  *
  * - **QDQ**: weights stored as int8 and read through DequantizeLinear; with activation
  *   ranges (static mode), QuantizeLinear/DequantizeLinear pairs on the activations too, so
@@ -32,7 +32,13 @@ import type { WeightTarget } from './targets';
  * - **integer operators** (dynamic mode): DynamicQuantizeLinear on the activation at run
  *   time, then MatMulInteger/ConvInteger, Cast and a rescaling Mul; onnxruntime fuses the
  *   MatMul form into DynamicQuantizeMatMul.
+ * - **integer operators with float outputs** (static mode, MatMul and Gemm): a
+ *   QuantizeLinear with the calibrated scale, then onnxruntime's `com.microsoft`
+ *   MatMulIntegerToFloat, which multiplies in int8 and writes float32 directly.
  */
+
+/** Domain of onnxruntime's contrib operators, such as MatMulIntegerToFloat. */
+export const MICROSOFT_DOMAIN = 'com.microsoft';
 
 /** What every rewrite needs. */
 interface RewriteContext {
@@ -334,31 +340,7 @@ export function rewriteDynamicInteger(
         addNode(context, { op: 'Add', inputs: [scaled, bias], outputs: [output] });
       }
     } else {
-      // MatMul and Gemm: int8 weights laid out [K, N], scaled per column.
-      const transB = target.op === 'Gemm' && intAttribute(node, 'transB', 0) === 1;
-      const rows = target.dims[0] ?? 0;
-      const columns = target.dims[1] ?? 0;
-      const kByN = transB ? transpose2d(target.weights, rows, columns) : target.weights;
-      const dims = transB ? [columns, rows] : [rows, columns];
-      const weights = quantizeInt8Symmetric(kByN, dims, perChannel ? 1 : undefined);
-      const alpha = target.op === 'Gemm' ? floatAttribute(node, 'alpha', 1) : 1;
-      const weightScales = weights.scales.map((value) => value * alpha);
-      const scaleShape = perChannel ? [weightScales.length] : [];
-      const q = addInitializer(context, `${target.weightName}_quantized`, {
-        datatype: 'INT8',
-        shape: dims,
-        data: weights.values,
-      });
-      const zp = addInitializer(context, `${target.weightName}_zero_point`, {
-        datatype: 'INT8',
-        shape: scaleShape,
-        data: weights.zeroPoints,
-      });
-      const weightScale = addInitializer(context, `${target.weightName}_scale`, {
-        datatype: 'FP32',
-        shape: scaleShape,
-        data: weightScales,
-      });
+      const { q, zp, weightScale } = matMulWeights(context, target, perChannel);
       addNode(context, {
         op: 'MatMulInteger',
         inputs: [input.quantized, q, input.zeroPoint, zp],
@@ -372,36 +354,175 @@ export function rewriteDynamicInteger(
         attributes: { to: { int: ELEM_TYPE.FLOAT } },
       });
       addNode(context, { op: 'Mul', inputs: [asFloat, scale], outputs: [scaled] });
-      if (target.op === 'Gemm') {
-        const cName = node.input?.[2] ?? '';
-        const beta = floatAttribute(node, 'beta', 1);
-        if (cName === '') {
-          addNode(context, { op: 'Identity', inputs: [scaled], outputs: [output] });
-        } else {
-          const constant = initializers.get(cName);
-          let c = cName;
-          if (beta !== 1) {
-            const values = target.bias;
-            if (constant !== undefined && values !== undefined) {
-              c = addInitializer(context, `${cName}_beta`, {
-                datatype: 'FP32',
-                shape: [values.length],
-                data: values.map((value) => value * beta),
-              });
-            } else {
-              const betaName = addInitializer(context, `${base}_beta`, {
-                datatype: 'FP32',
-                shape: [],
-                data: new Float32Array([beta]),
-              });
-              c = context.names.fresh(`${cName}_times_beta`);
-              addNode(context, { op: 'Mul', inputs: [cName, betaName], outputs: [c] });
-            }
-          }
-          addNode(context, { op: 'Add', inputs: [scaled, c], outputs: [output] });
-        }
-      }
+      if (target.op === 'Gemm') addGemmC(context, target, scaled, output, initializers);
     }
+    replaced.add(node);
+    quantizedNodes.push(node.name ?? '');
+  }
+  graph.node = [...(graph.node ?? []).filter((node) => !replaced.has(node)), ...context.nodes];
+  return quantizedNodes;
+}
+
+/** MatMul or Gemm weights as int8 laid out `[K, N]`, scaled per column (Gemm's alpha folded in). */
+function matMulWeights(
+  context: RewriteContext,
+  target: WeightTarget,
+  perChannel: boolean,
+): { q: string; zp: string; weightScale: string } {
+  const { node } = target;
+  const transB = target.op === 'Gemm' && intAttribute(node, 'transB', 0) === 1;
+  const rows = target.dims[0] ?? 0;
+  const columns = target.dims[1] ?? 0;
+  const kByN = transB ? transpose2d(target.weights, rows, columns) : target.weights;
+  const dims = transB ? [columns, rows] : [rows, columns];
+  const weights = quantizeInt8Symmetric(kByN, dims, perChannel ? 1 : undefined);
+  const alpha = target.op === 'Gemm' ? floatAttribute(node, 'alpha', 1) : 1;
+  const weightScales = weights.scales.map((value) => value * alpha);
+  const scaleShape = perChannel ? [weightScales.length] : [];
+  const q = addInitializer(context, `${target.weightName}_quantized`, {
+    datatype: 'INT8',
+    shape: dims,
+    data: weights.values,
+  });
+  const zp = addInitializer(context, `${target.weightName}_zero_point`, {
+    datatype: 'INT8',
+    shape: scaleShape,
+    data: weights.zeroPoints,
+  });
+  const weightScale = addInitializer(context, `${target.weightName}_scale`, {
+    datatype: 'FP32',
+    shape: scaleShape,
+    data: weightScales,
+  });
+  return { q, zp, weightScale };
+}
+
+/** Gemm's `beta * C`, as an initializer when C is a constant or as a Mul node when not. */
+function scaledGemmC(
+  context: RewriteContext,
+  target: WeightTarget,
+  initializers: ReadonlyMap<string, onnx.ITensorProto>,
+): string {
+  const { node } = target;
+  const cName = node.input?.[2] ?? '';
+  const beta = floatAttribute(node, 'beta', 1);
+  if (beta === 1) return cName;
+  const values = target.bias;
+  if (initializers.has(cName) && values !== undefined) {
+    return addInitializer(context, `${cName}_beta`, {
+      datatype: 'FP32',
+      shape: [values.length],
+      data: values.map((value) => value * beta),
+    });
+  }
+  const betaName = addInitializer(context, `${node.name || (node.output?.[0] ?? '')}_beta`, {
+    datatype: 'FP32',
+    shape: [],
+    data: new Float32Array([beta]),
+  });
+  const c = context.names.fresh(`${cName}_times_beta`);
+  addNode(context, { op: 'Mul', inputs: [cName, betaName], outputs: [c] });
+  return c;
+}
+
+/** Writes `output = product + beta * C` for a Gemm (`Identity` when it has no C). */
+function addGemmC(
+  context: RewriteContext,
+  target: WeightTarget,
+  product: string,
+  output: string,
+  initializers: ReadonlyMap<string, onnx.ITensorProto>,
+): void {
+  if ((target.node.input?.[2] ?? '') === '') {
+    addNode(context, { op: 'Identity', inputs: [product], outputs: [output] });
+    return;
+  }
+  addNode(context, {
+    op: 'Add',
+    inputs: [product, scaledGemmC(context, target, initializers)],
+    outputs: [output],
+  });
+}
+
+/** Options of {@link rewriteIntegerToFloat}. */
+export interface IntegerToFloatOptions {
+  /** One weight scale per output column. */
+  readonly perChannel: boolean;
+  /** uint8 ranges of the MatMul/Gemm inputs, by tensor name; a target whose input has none stays float. */
+  readonly activations: ReadonlyMap<string, ActivationParams>;
+}
+
+/**
+ * Rewrites MatMul and Gemm targets in place to `QuantizeLinear -> MatMulIntegerToFloat`
+ * (static mode): the input quantized to uint8 with its calibrated scale, the weights int8
+ * `[K, N]` with per-column scales, the product written as float32 by the kernel, and a
+ * Gemm's constant C passed as its bias. A following Relu stays: onnxruntime drops it when
+ * the next QuantizeLinear's zero point is 0. The model must import the
+ * {@link MICROSOFT_DOMAIN} operator set. Returns the names of the quantized nodes.
+ */
+export function rewriteIntegerToFloat(
+  graph: onnx.IGraphProto,
+  targets: readonly WeightTarget[],
+  options: IntegerToFloatOptions,
+): string[] {
+  const context: RewriteContext = { graph, names: new NameAllocator(graph), nodes: [] };
+  const initializers = initializerMap(graph);
+  const quantizedInputs = new Map<string, { quantized: string; scale: string; zeroPoint: string }>();
+  const replaced = new Set<onnx.INodeProto>();
+  const quantizedNodes: string[] = [];
+  for (const target of targets) {
+    const { node } = target;
+    const input = node.input?.[0] ?? '';
+    const params = options.activations.get(input);
+    if (target.op === 'Conv' || params === undefined) continue;
+    let quantizedInput = quantizedInputs.get(input);
+    if (quantizedInput === undefined) {
+      quantizedInput = {
+        quantized: context.names.fresh(`${input}_quantized`),
+        scale: addInitializer(context, `${input}_scale`, {
+          datatype: 'FP32',
+          shape: [],
+          data: new Float32Array([params.scale]),
+        }),
+        zeroPoint: addInitializer(context, `${input}_zero_point`, {
+          datatype: 'UINT8',
+          shape: [],
+          data: new Uint8Array([params.zeroPoint]),
+        }),
+      };
+      addNode(context, {
+        op: 'QuantizeLinear',
+        inputs: [input, quantizedInput.scale, quantizedInput.zeroPoint],
+        outputs: [quantizedInput.quantized],
+      });
+      quantizedInputs.set(input, quantizedInput);
+    }
+    const { q, zp, weightScale } = matMulWeights(context, target, options.perChannel);
+    const output = node.output?.[0] ?? '';
+    const hasC = target.op === 'Gemm' && (node.input?.[2] ?? '') !== '';
+    // MatMulIntegerToFloat adds a bias over the last dimension: Gemm's C when it is a constant [N].
+    const bias = hasC && target.bias !== undefined ? scaledGemmC(context, target, initializers) : undefined;
+    const product = hasC && bias === undefined ? context.names.fresh(`${output}_product`) : output;
+    const inputs = [
+      quantizedInput.quantized,
+      q,
+      quantizedInput.scale,
+      weightScale,
+      quantizedInput.zeroPoint,
+      zp,
+    ];
+    context.nodes.push(
+      createNodeProto(
+        {
+          op: 'MatMulIntegerToFloat',
+          domain: MICROSOFT_DOMAIN,
+          inputs: bias === undefined ? inputs : [...inputs, bias],
+          outputs: [product],
+        },
+        context.names.fresh(`${node.name || output}_integer`),
+      ),
+    );
+    if (product !== output) addGemmC(context, target, product, output, initializers);
     replaced.add(node);
     quantizedNodes.push(node.name ?? '');
   }

@@ -4,12 +4,14 @@ import { WasmRuntime } from '../../../functions/adapters/onnx/wasm-runtime';
 import {
   GOLDEN_DIR,
   GOLDEN_EXPECTED_FILE,
+  GOLDEN_FORMATS,
   GOLDEN_MODEL_FILE,
   goldenModel,
   goldenProbe,
   quantizeGolden,
   sha256,
   type GoldenExpected,
+  type GoldenFormat,
 } from '../../../models/quantize/golden';
 import { summarizeGraph } from '../../../models/quantize/graph-summary';
 import { QUANTIZE_MODES } from '../../../models/quantize';
@@ -64,4 +66,21 @@ describe('quantizer golden files', () => {
     });
     float.forEach((value, i) => expect(value).toBeCloseTo(expected.float.output[i] ?? NaN, 5));
   });
+
+  it.each(Object.keys(GOLDEN_FORMATS) as GoldenFormat[])(
+    'quantizes to the expected graph and outputs in %s',
+    async (name) => {
+      const { mode, format } = GOLDEN_FORMATS[name];
+      const bytes = await quantizeGolden(mode, runtime, format);
+      const float = await outputOf(fixture);
+      const quantized = await outputOf(bytes);
+
+      expect(summarizeGraph(bytes)).toEqual(expected.formats[name].summary);
+      expect(sha256(bytes)).toBe(expected.formats[name].sha256);
+      quantized.forEach((value, i) => {
+        expect(value).toBeCloseTo(expected.formats[name].output[i] ?? NaN, 5);
+        expect(Math.abs(value - (float[i] ?? NaN))).toBeLessThan(0.01);
+      });
+    },
+  );
 });

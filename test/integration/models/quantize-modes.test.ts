@@ -82,6 +82,39 @@ describe('quantizeModel on onnxruntime-web', () => {
       expect(schema.outputs[0]?.datatype).toBe('FP32');
     });
 
+    it('writes static-int8 in float-out form: QuantizeLinear then MatMulIntegerToFloat, no Gemm left', async () => {
+      const quantized = await quantizeModel(float, {
+        mode: 'static-int8',
+        format: 'float-out',
+        calibration: set.calibration,
+        runtime,
+      });
+
+      const agreement = await compareModels(await load(float), await load(quantized.bytes), set);
+
+      expect(quantized.format).toBe('float-out');
+      expect(quantized.quantizedNodes).toEqual(['dense0', 'dense1', 'dense2']);
+      // One static scale per Gemm input: the pixels and the two hidden activations.
+      expect(quantized.calibratedTensors).toBe(3);
+      expect(readOnnxSchema(quantized.bytes).operators).toEqual({
+        QuantizeLinear: 3,
+        'com.microsoft.MatMulIntegerToFloat': 3,
+        Relu: 2,
+        Softmax: 1,
+      });
+      expect(float.byteLength / quantized.bytes.byteLength).toBeGreaterThanOrEqual(3.5);
+      expect(agreement.candidateAccuracy).toBeGreaterThanOrEqual((agreement.referenceAccuracy ?? 1) - 0.005);
+      expect(agreement.topOneAgreement).toBeGreaterThanOrEqual(0.99);
+      expect(agreement.maxAbsDiff).toBeLessThan(0.05);
+      expect(JSON.parse(readModelMetadata(quantized.bytes)[QUANTIZATION_METADATA_KEY] ?? '{}')).toEqual({
+        mode: 'static-int8',
+        format: 'float-out',
+        perChannel: true,
+        quantizedNodes: 3,
+        calibratedTensors: 3,
+      });
+    });
+
     it('writes the dynamic MatMul/Gemm as integer operators, as measured fastest', async () => {
       const quantized = await quantizeModel(float, { mode: 'dynamic-int8' });
 
@@ -210,6 +243,125 @@ describe('quantizeModel on onnxruntime-web', () => {
       await load(quantized.bytes)
     ).run({ x: { datatype: 'FP32', shape: [1, 4], data: new Float32Array([1, 0, 0, 1]) } });
     expect(top?.shape).toEqual([1, 2]);
+  });
+
+  describe('the float-out form on Gemm and MatMul variants', () => {
+    // y = 0.5 * x W^T + 2 * c (Gemm with transB, alpha, beta), then z = y V with y of rank 3.
+    const random = (count: number, seed: number): Float32Array =>
+      Float32Array.from({ length: count }, (_, i) => Math.sin(seed * 7.3 + i * 1.7));
+    const float = buildOnnxModel({
+      opset: 13,
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }],
+      outputs: [{ name: 'z', datatype: 'FP32', shape: [1, -1, 3] }],
+      initializers: [
+        { name: 'w', tensor: { datatype: 'FP32', shape: [5, 4], data: random(20, 1) } },
+        { name: 'c', tensor: { datatype: 'FP32', shape: [5], data: random(5, 2) } },
+        { name: 'v', tensor: { datatype: 'FP32', shape: [5, 3], data: random(15, 3) } },
+        { name: 'rank3', tensor: { datatype: 'INT64', shape: [3], data: new BigInt64Array([1n, -1n, 5n]) } },
+      ],
+      nodes: [
+        {
+          op: 'Gemm',
+          name: 'gemm',
+          inputs: ['x', 'w', 'c'],
+          outputs: ['y'],
+          attributes: { transB: { int: 1 }, alpha: { float: 0.5 }, beta: { float: 2 } },
+        },
+        { op: 'Reshape', inputs: ['y', 'rank3'], outputs: ['y3'] },
+        { op: 'MatMul', name: 'matmul', inputs: ['y3', 'v'], outputs: ['z'] },
+      ],
+    });
+    const x = (rows: number, seed: number): Float32Array => random(rows * 4, seed);
+    const calibration = [10, 11, 12].map((seed) => ({
+      x: { datatype: 'FP32' as const, shape: [8, 4], data: x(8, seed) },
+    }));
+
+    it.each([true, false])('computes what the float model does (per-channel %s)', async (perChannel) => {
+      const quantized = await quantizeModel(float, {
+        mode: 'static-int8',
+        format: 'float-out',
+        perChannel,
+        calibration,
+        runtime,
+      });
+      const probe = { x: { datatype: 'FP32' as const, shape: [6, 4], data: x(6, 20) } };
+
+      const [expected, actual] = await Promise.all([
+        (await load(float)).run(probe),
+        (await load(quantized.bytes)).run(probe),
+      ]);
+
+      expect(quantized.quantizedNodes).toEqual(['gemm', 'matmul']);
+      expect(readOnnxSchema(quantized.bytes).operators).toEqual({
+        QuantizeLinear: 2,
+        'com.microsoft.MatMulIntegerToFloat': 2,
+        Reshape: 1,
+      });
+      expect(actual.z?.shape).toEqual([1, 6, 3]);
+      const want = Array.from(expected.z?.data ?? [], Number);
+      const got = Array.from(actual.z?.data ?? [], Number);
+      const largest = Math.max(...want.map(Math.abs));
+      got.forEach((value, i) => expect(Math.abs(value - (want[i] ?? NaN))).toBeLessThan(0.03 * largest));
+    });
+
+    it('adds a Gemm C that is not a constant after the integer product', async () => {
+      const withInputC = buildOnnxModel({
+        opset: 13,
+        inputs: [
+          { name: 'x', datatype: 'FP32', shape: [2, 4] },
+          { name: 'c', datatype: 'FP32', shape: [2, 5] },
+        ],
+        outputs: [{ name: 'y', datatype: 'FP32', shape: [2, 5] }],
+        initializers: [{ name: 'w', tensor: { datatype: 'FP32', shape: [4, 5], data: random(20, 4) } }],
+        nodes: [{ op: 'Gemm', inputs: ['x', 'w', 'c'], outputs: ['y'], attributes: { beta: { float: 3 } } }],
+      });
+      const c = { datatype: 'FP32' as const, shape: [2, 5], data: random(10, 5) };
+      const feeds = { x: { datatype: 'FP32' as const, shape: [2, 4], data: x(2, 6) }, c };
+
+      const quantized = await quantizeModel(withInputC, {
+        mode: 'static-int8',
+        format: 'float-out',
+        calibration: [feeds],
+        runtime,
+      });
+      const [expected, actual] = await Promise.all([
+        (await load(withInputC)).run(feeds),
+        (await load(quantized.bytes)).run(feeds),
+      ]);
+
+      expect(readOnnxSchema(quantized.bytes).operators).toEqual({
+        QuantizeLinear: 1,
+        'com.microsoft.MatMulIntegerToFloat': 1,
+        Mul: 1,
+        Add: 1,
+      });
+      const want = Array.from(expected.y?.data ?? [], Number);
+      Array.from(actual.y?.data ?? [], Number).forEach((value, i) =>
+        expect(value).toBeCloseTo(want[i] ?? NaN, 1),
+      );
+    });
+  });
+
+  it.each([
+    [
+      'dynamic-int8',
+      'float-out',
+      "format: dynamic-int8 is written as 'qdq', 'integer', 'mixed', not 'float-out' (float-out needs calibrated input scales)",
+    ],
+    ['static-int8', 'mixed', "format: static-int8 is written as 'qdq', 'float-out', not 'mixed'"],
+  ] as const)('refuses %s in the %s format', async (mode, format, message) => {
+    const float = buildOnnxModel({
+      opset: 13,
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2] }],
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 2] }],
+      initializers: [{ name: 'w', tensor: { datatype: 'FP32', shape: [2, 2], data: new Float32Array(4) } }],
+      nodes: [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }],
+    });
+    const calibration = [{ x: { datatype: 'FP32' as const, shape: [1, 2], data: new Float32Array(2) } }];
+
+    await expect(quantizeModel(float, { mode, format, calibration, runtime })).rejects.toThrow(
+      new QuantizeError('invalid_option', message),
+    );
   });
 
   it('needs calibration data for static-int8', async () => {

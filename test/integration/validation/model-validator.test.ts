@@ -8,6 +8,7 @@ import { ModelValidator } from '../../../functions/core/validation';
 import { buildOnnxModel, type ModelSpec } from '../../../models/onnx/builder';
 import { PRETRAINED, pretrainedFile } from '../../../models/pretrained';
 import { quantizeModel } from '../../../models/quantize';
+import { digitsEvaluationSet } from '../../../models/recipes/evaluation-sets';
 import { trainedDigitsOnnx } from '../../support/digits-model';
 import { fixtureModel } from '../../support/fixtures';
 
@@ -161,6 +162,21 @@ describe('ModelValidator on onnxruntime-web', () => {
     expect(validation.runtime).toMatch(
       /^onnxruntime-web 1\.\d+\.\d+ \(wasm\), CPU stand-in for the SageMaker tier/,
     );
+  });
+
+  it('accepts a static-int8 float-out version (com.microsoft operators) on the lambda tier', async () => {
+    const fp32 = Buffer.from(await trainedDigitsOnnx());
+    const set = await digitsEvaluationSet(fp32);
+    const int8 = (
+      await quantizeModel(fp32, { mode: 'static-int8', format: 'float-out', calibration: set?.calibration })
+    ).bytes;
+
+    const { schema, agreement } = await validator.validate(int8, 'lambda', { version: '1', bytes: fp32 });
+
+    expect(schema.operators).toMatchObject({ 'com.microsoft.MatMulIntegerToFloat': 3, QuantizeLinear: 3 });
+    const [output] = agreement?.outputs ?? [];
+    expect(output).toMatchObject({ output: 'probabilities', rows: 32, nonFiniteMismatches: 0 });
+    expect(output?.maxAbsDiff).toBeGreaterThan(0);
   });
 
   it('measures an fp16 version against its fp32 baseline', async () => {
