@@ -8,7 +8,7 @@ import type { ModelSessions } from './inference-service';
  * registered artifact that is missing from the store is the platform's fault, not the
  * caller's: it answers 502 `artifact_missing`, not 404.
  */
-export function modelSessions(cache: SessionCache, artifacts: ArtifactStore): ModelSessions {
+export function modelSessions(cache: SessionCache, artifacts: Pick<ArtifactStore, 'get'>): ModelSessions {
   return {
     withModel: (artifact, fn) =>
       cache.use(

@@ -1,3 +1,4 @@
+import type { ArtifactStore } from '../artifacts';
 import { versionsOf } from '../registry/alias-routes';
 import type { RegistryStore } from '../registry/registry-store';
 import { DEFAULT_ALIAS, type Model, type ModelVersion, type Tier } from '../registry/types';
@@ -39,6 +40,11 @@ export interface PreloadOptions {
   readonly warmupRuns?: number;
   /** @default DEFAULT_ALIAS (`prod`) */
   readonly alias?: string;
+  /**
+   * The candidates, when they were looked up ahead ({@link findPreloadCandidates}, started
+   * while the runtime initializes); looked up when the preload starts otherwise.
+   */
+  readonly candidates?: Promise<readonly ModelVersion[]>;
   /** Called for each failure; a failure never stops the others. @default ignores them */
   readonly onFailure?: (failure: PreloadFailure) => void;
   /** @default performance.now */
@@ -101,7 +107,7 @@ export async function preloadModels(options: PreloadOptions): Promise<PreloadRep
   if (options.maxBytes <= 0) return report();
 
   const work = async (): Promise<void> => {
-    const candidates = await candidateVersions(options, onFailure);
+    const candidates = await (options.candidates ?? findPreloadCandidates({ ...options, onFailure }));
     queue = candidates.map(idOf);
     let budget = options.maxBytes;
     for (const version of candidates) {
@@ -141,11 +147,17 @@ function idOf(version: ModelVersion): string {
   return `${version.modelName}:${version.version}`;
 }
 
-/** The versions of the tier behind each model's alias, in listing order. */
-async function candidateVersions(
-  options: PreloadOptions,
-  onFailure: (failure: PreloadFailure) => void,
+/**
+ * The versions a preload considers: those of the tier behind each model's alias (all routes
+ * of a canary, the heavier first), in the registry's order. Registry failures go to
+ * `onFailure` and leave the models concerned out; it never rejects. Started ahead of
+ * {@link preloadModels} (its `candidates`), its reads wait on the network while the runtime
+ * initializes, which is CPU work.
+ */
+export async function findPreloadCandidates(
+  options: Pick<PreloadOptions, 'store' | 'tier' | 'alias' | 'onFailure'>,
 ): Promise<ModelVersion[]> {
+  const onFailure = options.onFailure ?? (() => undefined);
   let models: Model[];
   try {
     models = await options.store.listModels();
@@ -200,5 +212,60 @@ async function warmUp(
     for (let run = 0; run < runs; run++) await model.run(feeds);
   } catch (error) {
     onFailure({ stage: 'warmup', model: version.modelName, version: version.version, error });
+  }
+}
+
+/**
+ * The candidates a preload of `maxBytes` loads, in order: its artifacts can be downloaded
+ * ahead ({@link ArtifactPrefetch}).
+ */
+export function withinPreloadBytes(versions: readonly ModelVersion[], maxBytes: number): ModelVersion[] {
+  let budget = maxBytes;
+  return versions.filter((version) => {
+    if (version.artifact.size > budget) return false;
+    budget -= version.artifact.size;
+    return true;
+  });
+}
+
+/**
+ * An artifact store that can start downloads ahead: `get` of a prefetched key returns that
+ * download (once; later reads go to the store), so the cold start's downloads overlap the
+ * runtime's initialization. A failed prefetch fails its `get`, as the store would have.
+ *
+ * @example
+ * const downloads = new ArtifactPrefetch(artifacts);
+ * downloads.prefetch(['artifacts/sha256/ab12....onnx']);
+ * const sessions = modelSessions(cache, downloads);
+ */
+export class ArtifactPrefetch implements Pick<ArtifactStore, 'get'> {
+  private readonly store: Pick<ArtifactStore, 'get'>;
+  private readonly started = new Map<string, Promise<Uint8Array>>();
+
+  public constructor(store: Pick<ArtifactStore, 'get'>) {
+    this.store = store;
+  }
+
+  /** Starts downloading the keys not started yet. */
+  public prefetch(keys: readonly string[]): void {
+    for (const key of keys) {
+      if (this.started.has(key)) continue;
+      const download = this.store.get(key);
+      // Its failure reaches whoever reads the key; unread, it is dropped with the others.
+      download.catch(() => undefined);
+      this.started.set(key, download);
+    }
+  }
+
+  public get(key: string): Promise<Uint8Array> {
+    const download = this.started.get(key);
+    if (download === undefined) return this.store.get(key);
+    this.started.delete(key);
+    return download;
+  }
+
+  /** Drops the downloads nobody read (a preload that ended early). */
+  public clear(): void {
+    this.started.clear();
   }
 }
