@@ -6,8 +6,9 @@ import { ms, summarize, type LatencySummary } from '../stats';
 
 /**
  * What plan enforcement costs a warm infer request: the DynamoDB operations the table
- * receives per request, by kind, and the latency the limiter's write and the metering write
- * add, for a tenant whose plan has no limits and one whose plan has a quota and a rate limit.
+ * receives per request, by kind, and the latency of its write (the usage row without limits,
+ * the day item's admit-and-meter write with them), for a tenant whose plan has no limits
+ * and one whose plan has a quota and a rate limit.
  *
  * The platform is the test platform (the real handlers with their production wiring, behind
  * the local API Gateway server), with its DynamoDB endpoint pointed at a counting proxy in
@@ -37,7 +38,7 @@ export interface PlanVariant {
 export interface PlanLimitsResult {
   readonly keyCacheTtlSeconds: number;
   readonly variants: readonly PlanVariant[];
-  /** dynalite's time for the limiter's `UpdateItem` and the metering `UpdateItem`, per write. */
+  /** dynalite's time for the admit-and-meter `UpdateItem` (the tenant's day item) and the usage row `UpdateItem`, per write. */
   readonly limiterWrite: LatencySummary;
   readonly usageWrite: LatencySummary;
 }
@@ -49,7 +50,7 @@ interface CountingProxy {
   readonly url: string;
   target: string;
   readonly counts: Map<string, number>;
-  /** Service time of UpdateItems by the partition they write: `limit` or `usage`. */
+  /** Service time of UpdateItems by the item they write: `limit` (a tenant's day item, `LIMIT#<DD>`) or `usage` (a usage row). */
   readonly writeMs: { limit: number[]; usage: number[] };
   reset(): void;
   close(): Promise<void>;
@@ -80,7 +81,7 @@ async function startCountingProxy(): Promise<CountingProxy> {
       }
       const operation = String(incoming.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
       proxy.counts.set(operation, (proxy.counts.get(operation) ?? 0) + 1);
-      const partition = operation === 'UpdateItem' ? partitionOf(body) : '';
+      const key = operation === 'UpdateItem' ? keyOf(body) : { pk: '', sk: '' };
       const started = performance.now();
       const forward = request(
         `${proxy.target}${incoming.url ?? '/'}`,
@@ -90,8 +91,8 @@ async function startCountingProxy(): Promise<CountingProxy> {
           response.on('data', (chunk: Buffer) => answer.push(chunk));
           response.on('end', () => {
             const elapsed = performance.now() - started;
-            if (partition.startsWith('USAGE#LIMIT#')) proxy.writeMs.limit.push(elapsed);
-            else if (partition.startsWith('USAGE#')) proxy.writeMs.usage.push(elapsed);
+            if (key.pk.startsWith('USAGE#') && key.sk.startsWith('LIMIT#')) proxy.writeMs.limit.push(elapsed);
+            else if (key.pk.startsWith('USAGE#')) proxy.writeMs.usage.push(elapsed);
             outgoing.writeHead(response.statusCode ?? 500, response.headers);
             outgoing.end(Buffer.concat(answer));
           });
@@ -109,12 +110,14 @@ async function startCountingProxy(): Promise<CountingProxy> {
   });
 }
 
-function partitionOf(body: Buffer): string {
+function keyOf(body: Buffer): { pk: string; sk: string } {
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as { Key?: { pk?: { S?: string } } };
-    return parsed.Key?.pk?.S ?? '';
+    const parsed = JSON.parse(body.toString('utf8')) as {
+      Key?: { pk?: { S?: string }; sk?: { S?: string } };
+    };
+    return { pk: parsed.Key?.pk?.S ?? '', sk: parsed.Key?.sk?.S ?? '' };
   } catch {
-    return '';
+    return { pk: '', sk: '' };
   }
 }
 
@@ -159,7 +162,7 @@ export async function measurePlanLimits(
       return (await admin.createKey({ tenantId })).key;
     };
     const tenants = [
-      { label: 'plan without limits (no limiter write)', key: await keyOn('bench-unlimited') },
+      { label: 'plan without limits (a usage row write)', key: await keyOn('bench-unlimited') },
       { label: 'plan with a monthly quota and a rate limit', key: await keyOn('bench-limited') },
     ];
     const url = `${platform.url}/v2/models/bench-add-mul/infer`;
@@ -246,10 +249,10 @@ export function reportPlanLimits(
     const [unlimited, limited] = result.variants;
     if (unlimited === undefined || limited === undefined) continue;
     lines.push(
-      `- TTL ${result.keyCacheTtlSeconds} s: the limiter adds ${ms(limited.latency.p50 - unlimited.latency.p50)} to the p50 of a request ` +
-        `(${ms(unlimited.latency.p50)} to ${ms(limited.latency.p50)}). dynalite's time per write, p50: the limiter's UpdateItem ` +
-        `${ms(result.limiterWrite.p50)}, the metering UpdateItem ${ms(result.usageWrite.p50)}; together ` +
-        `${ms(result.limiterWrite.p50 + result.usageWrite.p50)} of each limited request's p50 is these two writes.`,
+      `- TTL ${result.keyCacheTtlSeconds} s: the limits add ${ms(limited.latency.p50 - unlimited.latency.p50)} to the p50 of a request ` +
+        `(${ms(unlimited.latency.p50)} to ${ms(limited.latency.p50)}). dynalite's time per write, p50: the admit-and-meter UpdateItem ` +
+        `of a limited request (day item) ${ms(result.limiterWrite.p50)}, the usage row UpdateItem of an unlimited one ` +
+        `${ms(result.usageWrite.p50)}.`,
     );
   }
   lines.push('');

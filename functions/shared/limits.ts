@@ -10,11 +10,11 @@ import type { RegistryStore } from '../core/registry/registry-store';
 /**
  * The data plane's plan enforcement: tenants' plans read through the key cache's TTL, and
  * the limiter over its own DynamoDB client. That client makes one attempt per send: the
- * store retries reservations itself, so that a retry cannot count one twice unnoticed. Its
- * request timeout is longer than the other clients' (10 s; after an unknown outcome a
- * reservation is sent once more, within the function's 28 s): one that times out costs a
- * retry and, rarely, a unit of the tenant's quota, so it is worth waiting for an answer
- * that is merely slow (a hot tenant's record queues its writes).
+ * store retries admit-and-meter writes itself, with the write's writer and number, so that a
+ * retry cannot count one twice. Its request timeout is longer than the other clients' (10 s;
+ * after an unknown outcome a write is sent once more, within the function's 28 s): one whose
+ * outcome stays unknown is served and spilled for the replay, so it is worth waiting for an
+ * answer that is merely slow (a hot tenant's record queues its writes).
  *
  * @example
  * const { plans, limiter } = createPlanEnforcement(config, tracer, registry);

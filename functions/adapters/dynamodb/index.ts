@@ -28,4 +28,5 @@ export {
 } from './errors';
 export { DynamoRegistryStore } from './registry-store';
 export { DynamoUsageStore, type DynamoUsageStoreOptions } from './usage-store';
-export { DynamoLimitStore, LIMIT_KEY_PREFIX, type DynamoLimitStoreOptions } from './limit-store';
+export { DynamoLimitStore, type DynamoLimitStoreOptions } from './limit-store';
+export { dayItemKey, LIMIT_ITEM_SORT_KEY_PREFIX } from './month-item';

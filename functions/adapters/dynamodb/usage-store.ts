@@ -1,15 +1,32 @@
-import { randomBytes } from 'node:crypto';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { UnavailableError } from '../../core/errors';
 import type { UsageEvent, UsageRow } from '../../core/metering/types';
-import { type SequencedUsageStore, type UsageWrite, writeId } from '../../core/metering/usage-write';
+import {
+  eventsOf,
+  type SequencedUsageStore,
+  type UsageWrite,
+  writeId,
+} from '../../core/metering/usage-write';
+import { Writers } from '../../core/metering/writers';
 import { checkStoreOptions, type DynamoStoreOptions, queryAll, resolveDocumentClient } from './client';
 import { isConditionalCheckFailed, withDynamoErrors } from './errors';
+import {
+  addMeteredWrite,
+  dayItemKey,
+  emptyUpdate,
+  isDayItem,
+  isItemTooLarge,
+  type MonthUpdate,
+  rowsOfDayItem,
+  updateInput,
+  writerAttribute,
+} from './month-item';
 import { ENTITY_TYPE_ATTRIBUTE, TABLE_DESIGN, USAGE_KEY_PREFIX } from './table-design';
 
 type Item = Record<string, unknown>;
@@ -17,9 +34,14 @@ type Item = Record<string, unknown>;
 const { partitionKey: PK, sortKey: SK } = TABLE_DESIGN;
 const BY_MONTH = TABLE_DESIGN.globalSecondaryIndexes.usageByMonth;
 const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
+/** Attempts of a replayed admit-and-meter write whose day item changes under it (it is being seeded). */
+const MONTH_REPLAY_ATTEMPTS = 3;
 
 /** BatchGetItem reads at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
+
+/** What one attempt of a replayed admit-and-meter write found: applied, no day item to take it, or an item seeded meanwhile. */
+type MonthReplay = 'applied' | 'to-rows' | 'changed';
 /** Rounds of retrying keys DynamoDB left unprocessed before giving up with 503. */
 const UNPROCESSED_RETRIES = 6;
 
@@ -41,40 +63,6 @@ function usageKeys(
   };
 }
 
-/** A writer of one store instance and the number of its last opened write. */
-interface Slot {
-  readonly index: number;
-  sequence: number;
-}
-
-/**
- * Sequential writers of one store instance. A write holds a slot from `open` to `close`
- * (retries included), so each slot's writes reach the table one after another with
- * increasing sequence numbers; concurrent writes take different slots. A slot whose write
- * was not applied is retired: that write may still be applied later (a lost answer, a
- * replay of the spill), and no later write of the slot may overtake it.
- */
-class WriterSlots {
-  private readonly free: Slot[] = [];
-  private readonly held = new Map<number, Slot>();
-  private created = 0;
-
-  public acquire(): Slot {
-    const slot = this.free.pop() ?? { index: this.created++, sequence: 0 };
-    slot.sequence += 1;
-    this.held.set(slot.index, slot);
-    return slot;
-  }
-
-  /** Frees the slot of an applied write, retires the slot of any other; unknown slots are ignored. */
-  public release(index: number, sequence: number, applied: boolean): void {
-    const slot = this.held.get(index);
-    if (slot === undefined || slot.sequence !== sequence) return;
-    this.held.delete(index);
-    if (applied) this.free.push(slot);
-  }
-}
-
 /** Constructor options of {@link DynamoUsageStore}. */
 export type DynamoUsageStoreOptions = DynamoStoreOptions & {
   /**
@@ -93,6 +81,12 @@ export type DynamoUsageStoreOptions = DynamoStoreOptions & {
  * `BatchGetItem`s. Reads sum the writers' items into one row per tenant, model version
  * and day.
  *
+ * The same partition holds the tenant's limit items, one per day (`LIMIT#<DD>`,
+ * `./month-item.ts`, written by `DynamoLimitStore`), which count the successful requests of
+ * plans with limits in the write that admits them: reads turn the counters of every day item
+ * into rows, merged with the usage rows of the same key like the rows of different writers (a
+ * request admitted just after midnight is counted under its own day in the next day's item).
+ *
  * Exactly once: an `ADD` is not idempotent, and the SDK retries a write whose answer it
  * did not get (a timeout) although the table may have applied it. So each writer (this
  * store instance's `writerId` and a slot) numbers its writes, and a write applies only if
@@ -100,7 +94,8 @@ export type DynamoUsageStoreOptions = DynamoStoreOptions & {
  * fails that condition, which means it was counted already. `open`, `apply` and `close`
  * expose that protocol (`SequencedUsageStore`) to the durable recorder, which retries a
  * write and spills it with its writer and number, and to the replay, which applies it
- * later from another process; `record` is one `open`, `apply`, `close`.
+ * later from another process; `record` is one `open`, `apply`, `close`. `apply` also replays
+ * spilled admit-and-meter writes (`target: 'month'`) to the day item they were sent to.
  *
  * @example
  * const usage = new DynamoUsageStore({ tableName: config.tableName, client: documentClient });
@@ -111,9 +106,7 @@ export class DynamoUsageStore implements SequencedUsageStore {
   private readonly writeClient: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly pageSize: number | undefined;
-  /** Tells this instance's counter items from other instances' (Lambda environments, processes). */
-  private readonly writerId = randomBytes(6).toString('hex');
-  private readonly slots = new WriterSlots();
+  private readonly writers = new Writers();
 
   public constructor(options: DynamoUsageStoreOptions) {
     checkStoreOptions(options);
@@ -136,18 +129,100 @@ export class DynamoUsageStore implements SequencedUsageStore {
 
   public open(event: UsageEvent): UsageWrite {
     checkEvent(event);
-    const slot = this.slots.acquire();
-    return { event, writer: `${this.writerId}.${slot.index}`, sequence: slot.sequence };
+    return { event, ...this.writers.open() };
   }
 
   public close(write: UsageWrite, applied: boolean): void {
-    const [writerId, index] = write.writer.split('.');
-    if (writerId === this.writerId && index !== undefined) {
-      this.slots.release(Number(index), write.sequence, applied);
-    }
+    this.writers.close(write, applied);
   }
 
   public async apply(write: UsageWrite, options: { readonly signal?: AbortSignal } = {}): Promise<void> {
+    if (write.target === 'month') {
+      await this.applyToMonth(write, options);
+      return;
+    }
+    await this.applyToRow(write, options);
+  }
+
+  /**
+   * A spilled admit-and-meter write, replayed: one request of the quota and the counters of
+   * its events added to the tenant's day item it was sent to (`write.day`), only if that item
+   * exists and has not taken this write (the limits are not checked again: the request was
+   * served; a sealed item takes it too, its counters are billed, but its unit of the quota is
+   * not carried to the later days). If the item does not exist (the write was refused by its
+   * absence, so never applied), or cannot take more counters (400 KB), the events go to usage
+   * rows of the same writer and number instead, and the quota unit is not counted.
+   */
+  private async applyToMonth(write: UsageWrite, options: { readonly signal?: AbortSignal }): Promise<void> {
+    writeId(write);
+    const { tenantId } = write.event;
+    const month = write.event.at.toISOString().slice(0, 7);
+    const date = write.day ?? write.event.at.toISOString().slice(0, 10);
+    if (!(date.startsWith(`${month}-`) && /^\d{4}-\d{2}-\d{2}$/.test(date))) {
+      throw new RangeError(`write.day must be a day (YYYY-MM-DD) of ${month}, got "${date}"`);
+    }
+    const key = dayItemKey(tenantId, month, date.slice(8));
+    const update = emptyUpdate();
+    addMeteredWrite(update, month, write);
+    update.conditions.push('attribute_exists(#used)');
+    for (let attempt = 1; ; attempt += 1) {
+      let result: MonthReplay;
+      try {
+        result = await withDynamoErrors(() => this.replayToDayItem(key, update, write, options));
+      } catch (error) {
+        if (!isItemTooLarge(error)) throw error;
+        result = 'to-rows';
+      }
+      if (result === 'applied') return;
+      if (result === 'to-rows') break;
+      if (attempt >= MONTH_REPLAY_ATTEMPTS) {
+        throw new UnavailableError('store_unavailable', 'the usage store keeps changing, retry later');
+      }
+    }
+    for (const event of eventsOf(write)) {
+      await this.applyToRow({ event, writer: write.writer, sequence: write.sequence }, options);
+    }
+  }
+
+  /** One attempt of a replayed admit-and-meter write on its day item. */
+  private async replayToDayItem(
+    key: Item,
+    update: MonthUpdate,
+    write: UsageWrite,
+    options: { readonly signal?: AbortSignal },
+  ): Promise<MonthReplay> {
+    try {
+      await this.writeClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          ...updateInput(update),
+          ReturnValues: 'NONE',
+        }),
+        { abortSignal: options.signal },
+      );
+      return 'applied';
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    // Refused: by this very write's number (only it can meet it: applied already), or no item.
+    const writer = writerAttribute(write.writer);
+    const { Item: item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: key,
+        ConsistentRead: true,
+        ProjectionExpression: '#used, #w',
+        ExpressionAttributeNames: { '#used': 'used', '#w': writer },
+      }),
+      { abortSignal: options.signal },
+    );
+    const sequence = item?.[writer];
+    if (typeof sequence === 'number' && sequence >= write.sequence) return 'applied';
+    return item?.used === undefined ? 'to-rows' : 'changed';
+  }
+
+  private async applyToRow(write: UsageWrite, options: { readonly signal?: AbortSignal }): Promise<void> {
     const { event, writer, sequence } = write;
     checkEvent(event);
     writeId(write);
@@ -218,7 +293,7 @@ export class DynamoUsageStore implements SequencedUsageStore {
       ExpressionAttributeValues: { ':pk': `${USAGE_KEY_PREFIX}${tenantId}#${month}` },
       ConsistentRead: true,
     });
-    return mergeWriters(items.map(toUsageRow));
+    return mergeWriters(items.flatMap(rowsOf));
   }
 
   public async listMonth(month: string): Promise<UsageRow[]> {
@@ -237,7 +312,7 @@ export class DynamoUsageStore implements SequencedUsageStore {
         [SK]: item[SK],
       }));
       const items = await this.batchGet(chunk);
-      rows.push(...items.map(toUsageRow));
+      rows.push(...items.flatMap(rowsOf));
     }
     // BatchGetItem answers in any order; give the index's order back (tenant, day, model, version).
     return mergeWriters(rows).sort(
@@ -334,6 +409,11 @@ function readCounter(item: Item, name: (typeof COUNTERS)[number]): number {
 
 function corrupt(item: Item, name: string, expected: string): Error {
   return new Error(`item ${String(item[PK])}/${String(item[SK])}: attribute "${name}" is not ${expected}`);
+}
+
+/** The rows of an item of a usage partition: a usage row, or the rows of one of a tenant's day items. */
+function rowsOf(item: Item): UsageRow[] {
+  return isDayItem(item) ? rowsOfDayItem(item) : [toUsageRow(item)];
 }
 
 function toUsageRow(item: Item): UsageRow {

@@ -6,9 +6,10 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import { z } from '../../api/zod-mini';
 import { USAGE_SPILL_PREFIX } from '../../constants';
 import { UnavailableError } from '../../core/errors';
+import type { UsageEvent } from '../../core/metering/types';
 import type { UsageSpill } from '../../core/metering/usage-spill';
 import { type UsageWrite, WRITER_PATTERN, writeId } from '../../core/metering/usage-write';
 import { isArtifactStoreUnavailable, isMissingObject } from './errors';
@@ -26,28 +27,57 @@ export type S3UsageSpillOptions = {
   | { readonly client?: never; readonly clientConfig?: S3ClientConfig }
 );
 
-/** The stored form of a spilled write (format 1): plain JSON, the instant as an ISO string. */
-const spilledWrite = z.object({
-  format: z.literal(1),
-  writer: z.string().regex(WRITER_PATTERN),
-  sequence: z.number().int().positive(),
-  event: z.object({
-    tenantId: z.string().min(1),
-    keyId: z.string(),
-    modelName: z.string().min(1),
-    version: z.string().min(1),
-    plan: z.string().min(1),
-    at: z.iso.datetime(),
-    error: z.boolean(),
-    computeMs: z.number().nonnegative(),
-    inputBytes: z.number().nonnegative(),
-    outputBytes: z.number().nonnegative(),
-  }),
+const nonEmpty = () => z.string().check(z.minLength(1));
+const count = () => z.number().check(z.nonnegative());
+const writer = () => z.string().check(z.regex(WRITER_PATTERN));
+const sequence = () => z.int().check(z.positive());
+
+const storedEvent = z.object({
+  tenantId: nonEmpty(),
+  keyId: z.string(),
+  modelName: nonEmpty(),
+  version: nonEmpty(),
+  plan: nonEmpty(),
+  at: z.iso.datetime(),
+  error: z.boolean(),
+  computeMs: count(),
+  inputBytes: count(),
+  outputBytes: count(),
 });
 
 /**
+ * The stored form of a spilled write: plain JSON, instants as ISO strings. Format 1: a usage
+ * row write (writer, number, event). Format 2: an admit-and-meter write for the limiter's record
+ * of the tenant (`target: 'month'`), with the request's successful pipeline steps and the day of
+ * the record it was sent to.
+ */
+const spilledWrite = z.discriminatedUnion('format', [
+  z.object({
+    format: z.literal(1),
+    writer: writer(),
+    sequence: sequence(),
+    event: storedEvent,
+  }),
+  z.object({
+    format: z.literal(2),
+    target: z.literal('month'),
+    writer: writer(),
+    sequence: sequence(),
+    event: storedEvent,
+    steps: z.array(storedEvent),
+    day: z.optional(z.iso.date()),
+  }),
+]);
+
+type StoredEvent = z.infer<typeof storedEvent>;
+
+const storedOf = (event: UsageEvent): StoredEvent => ({ ...event, at: event.at.toISOString() });
+const eventOf = (stored: StoredEvent): UsageEvent => ({ ...stored, at: new Date(stored.at) });
+
+/**
  * Spilled usage writes as S3 objects under `spill/usage/` of the artifact bucket (in AWS, or
- * the local S3-compatible server): one small JSON object per write, named by its write id,
+ * the local S3-compatible server): one small JSON object per write (usage rows, and the
+ * admit-and-meter writes of the limiter whose outcome was unknown), named by its write id,
  * so spilling the same write twice keeps one object. The inference function may only put
  * objects there; the replay function lists, reads and deletes them.
  *
@@ -68,12 +98,20 @@ export class S3UsageSpill implements UsageSpill {
 
   public async put(write: UsageWrite, options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     const key = keyOf(writeId(write));
-    const body = JSON.stringify({
-      format: 1,
-      writer: write.writer,
-      sequence: write.sequence,
-      event: { ...write.event, at: write.event.at.toISOString() },
-    });
+    const { writer, sequence } = write;
+    const body = JSON.stringify(
+      write.target === 'month'
+        ? {
+            format: 2,
+            target: 'month',
+            writer,
+            sequence,
+            event: storedOf(write.event),
+            steps: (write.steps ?? []).map(storedOf),
+            ...(write.day === undefined ? {} : { day: write.day }),
+          }
+        : { format: 1, writer, sequence, event: storedOf(write.event) },
+    );
     await this.call(key, () =>
       this.client.send(
         new PutObjectCommand({
@@ -125,8 +163,19 @@ export class S3UsageSpill implements UsageSpill {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
       throw new Error(`spilled usage ${key} is not a usage write: ${problems.join('; ')}`);
     }
-    const { writer, sequence, event } = parsed.data;
-    const write: UsageWrite = { writer, sequence, event: { ...event, at: new Date(event.at) } };
+    const stored = parsed.data;
+    const { writer, sequence } = stored;
+    const write: UsageWrite =
+      stored.format === 2
+        ? {
+            writer,
+            sequence,
+            event: eventOf(stored.event),
+            target: 'month',
+            steps: stored.steps.map(eventOf),
+            ...(stored.day === undefined ? {} : { day: stored.day }),
+          }
+        : { writer, sequence, event: eventOf(stored.event) };
     if (writeId(write) !== id) {
       throw new Error(`spilled usage ${key} holds write ${writeId(write)}, not ${id}`);
     }

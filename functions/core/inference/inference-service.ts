@@ -3,9 +3,9 @@ import { BadRequestError, InfergateError } from '../errors';
 import type { Principal } from '../auth/principal';
 import { checkEntitlements } from '../limits/entitlements';
 import type { Limiter } from '../limits/limiter';
-import type { LimitKey } from '../limits/limit-store';
 import type { TenantPlan } from '../limits/tenant-plans';
-import type { UsageEvent, UsageStore } from '../metering/types';
+import type { UsageEvent, UsageKeeper, UsageStore } from '../metering/types';
+import { eventsOf, type UsageWrite } from '../metering/usage-write';
 import type { ModelResolver } from '../registry/model-resolver';
 import type { ArtifactRef, ModelVersion, Tier } from '../registry/types';
 import type { LoadedModel } from '../runtime/model-runtime';
@@ -18,11 +18,6 @@ export interface ModelSessions {
   withModel<T>(artifact: ArtifactRef, fn: (model: LoadedModel) => Promise<T>): Promise<T>;
 }
 
-/** Where usage goes; failures to record are reported, never thrown to the caller. */
-export interface UsageSink {
-  record(event: UsageEvent): Promise<void>;
-}
-
 /** Where a request's plan comes from (`TenantPlans` in production). */
 export interface PlanSource {
   planOf(principal: Principal): Promise<TenantPlan>;
@@ -32,15 +27,19 @@ export interface InferenceServiceOptions {
   readonly resolver: ModelResolver;
   /** The plan of each request's tenant: its entitlements and limits. */
   readonly plans: PlanSource;
-  /** Enforces the plan's monthly quota and rate limit. */
-  readonly limiter: Limiter;
+  /** Enforces the plan's monthly quota and rate limit, and meters the requests it admits. */
+  readonly limiter: Pick<Limiter, 'check' | 'admit'>;
   /** The serving tiers this deployment has; a version of another tier is not served (503). */
   readonly backends: Partial<Record<Tier, InferenceBackend>>;
+  /** Usage rows: requests of plans without limits, failures, and the fallback of `Limiter.admit`. */
   readonly usage: UsageStore;
-  /** Called when a usage record could not be written (after the store's own retries). */
+  /**
+   * Where an admit-and-meter write whose outcome is unknown goes, for the replay to apply it
+   * exactly once (the durable recorder's spill).
+   */
+  readonly unconfirmed: UsageKeeper;
+  /** Called when a usage event could be neither written nor spilled. */
   readonly onUsageLost?: (event: UsageEvent, error: unknown) => void;
-  /** Called when the quota unit of a failed request could not be given back (the tenant loses it). */
-  readonly onReleaseLost?: (reservation: LimitKey, error: unknown) => void;
   readonly now?: () => Date;
 }
 
@@ -54,6 +53,15 @@ export interface InferenceResult {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** Runs another model version as a step of the request being served (see `InferenceService.serve`). */
+export interface StepRunner {
+  run<T>(
+    version: ModelVersion,
+    inputBytes: number,
+    work: (backend: InferenceBackend) => Promise<{ readonly value: T; readonly computeMs: number }>,
+  ): Promise<T>;
+}
+
 /** What the work of a served request returns (see `InferenceService.serve`). */
 export interface ServedBody {
   /** The response body, serialized. */
@@ -65,10 +73,12 @@ export interface ServedBody {
 /**
  * The data plane's use cases: model metadata, and inference under the tenant's plan with
  * metering. An infer request resolves its model version, is checked against the plan
- * (tier, model, body size: 403/413), admitted by the limiter (quota and rate: 429), then
- * served and metered. Every admitted request is metered, successful or not (failures count
- * as errors, apart from requests, and give their quota unit back); requests the plan
- * refuses are not metered: they cost the platform no model time and are never billed.
+ * (tier, model, body size: 403/413) and against what the limiter remembers of the tenant
+ * (429 when that proves it over its quota or rate), is served, then admitted and metered in
+ * one write (quota and rate: 429, the result discarded). Every request that ran is metered
+ * unless its admission refused it: successes as requests, failures as errors (never
+ * admitted: the quota counts successful requests); requests the plan refuses are not metered
+ * and never billed.
  */
 export class InferenceService {
   private readonly options: InferenceServiceOptions;
@@ -159,16 +169,20 @@ export class InferenceService {
 
   /**
    * Serves one request of a model under the tenant's plan: resolves the version, checks the
-   * plan's entitlements, admits it through the limiter, runs `work` with the version's
-   * backend and meters it. A failure of `work` gives the quota unit back, is metered as an
-   * error and is rethrown. Any route that runs a model goes through here.
+   * plan's entitlements, refuses a request the limiter's remembered state proves over the
+   * plan's limits (429, the model does not run), runs `work` with the version's backend,
+   * then admits and meters it. With limits, one conditional write does both after the model
+   * ran: refused (429) or failed (503), the result is discarded and nothing is billed; the
+   * model time it took is the platform's. Without limits, one usage write. A failure of
+   * `work` is admitted nowhere, metered as an error and rethrown. Any route that runs a model
+   * goes through here; `work` runs a pipeline's other models through `steps`.
    */
   public async serve(
     principal: Principal,
     name: string,
     versionOrAlias: string | undefined,
     inputBytes: number,
-    work: (version: ModelVersion, backend: InferenceBackend) => Promise<ServedBody>,
+    work: (version: ModelVersion, backend: InferenceBackend, steps: StepRunner) => Promise<ServedBody>,
   ): Promise<InferenceResult> {
     const at = this.now();
     // The plan is read while the model resolves; a resolution error (404) still comes first.
@@ -177,106 +191,131 @@ export class InferenceService {
     const { version } = await this.options.resolver.resolve(principal, name, versionOrAlias);
     const { plan, limits } = await planned;
     checkEntitlements(plan, version, inputBytes);
-    const admission = await this.options.limiter.admit(principal.tenantId, plan.planId, limits);
-    const metered = { principal, version, plan: plan.planId, at, inputBytes };
-    let computeMs = 0;
+    if (limits !== undefined) this.options.limiter.check(principal.tenantId, plan.planId, limits);
+    const request: MeteredRequest = { principal, plan: plan.planId, at };
+    // The successful steps of this request: metered with it (in its admission, with limits).
+    const steps: UsageEvent[] = [];
+    let served: ServedBody;
     try {
-      const backend = this.options.backends[version.tier];
-      if (backend === undefined) {
-        throw new InfergateError(
-          503,
-          'tier_unavailable',
-          `Tier "${version.tier}" is not served by this deployment`,
-        );
-      }
-      const served = await work(version, backend);
-      computeMs = served.computeMs;
-      await this.meter(metered, false, computeMs, Buffer.byteLength(served.body));
-      return {
-        body: served.body,
-        modelName: name,
-        version: version.version,
-        computeMs,
-        headers: admission.headers,
-      };
+      served = await work(version, this.backendOf(version), this.stepRunner(request, steps));
     } catch (error) {
-      if (admission.reservation !== undefined) await this.release(admission.reservation);
-      await this.meter(metered, true, computeMs, 0);
+      // Nothing was admitted: the steps that ran and this failure are metered as usage rows.
+      for (const step of steps) await this.record(step);
+      await this.record(usageEvent(request, version, inputBytes, true, 0, 0));
       throw error;
     }
+    const event = usageEvent(
+      request,
+      version,
+      inputBytes,
+      false,
+      served.computeMs,
+      Buffer.byteLength(served.body),
+    );
+    let headers: Readonly<Record<string, string>> = {};
+    if (limits === undefined) {
+      for (const metered of [event, ...steps]) await this.record(metered);
+    } else {
+      const admission = await this.options.limiter.admit(
+        principal.tenantId,
+        plan.planId,
+        limits,
+        event,
+        steps,
+      );
+      headers = admission.headers;
+      if (admission.usage === 'not-counted') {
+        for (const metered of [event, ...steps]) await this.record(metered);
+      } else if (admission.usage === 'unknown') {
+        await this.keep(admission.write, admission.error);
+      }
+    }
+    return {
+      body: served.body,
+      modelName: name,
+      version: version.version,
+      computeMs: served.computeMs,
+      headers,
+    };
   }
 
   /**
-   * Runs another model version as a step of a request that `serve` admitted (a pipeline's
-   * orientation classifier) with that version's backend, metered as a usage event of its own
-   * under the caller's plan (no output bytes: its answer is not sent), a failure as an
-   * error. The step is neither checked against the plan nor admitted again: its request was.
+   * The steps of one request: each runs another model version (a pipeline's orientation
+   * classifier) with that version's backend, metered as a usage event of its own under the
+   * request's plan (no output bytes: its answer is not sent). A step is neither checked against
+   * the plan nor admitted: its request is. A successful step is metered with its request (in
+   * the same write, for a plan with limits); a failed one at once, as an error.
    */
-  public async runStep<T>(
-    principal: Principal,
-    version: ModelVersion,
-    inputBytes: number,
-    work: (backend: InferenceBackend) => Promise<{ readonly value: T; readonly computeMs: number }>,
-  ): Promise<T> {
-    const at = this.now();
-    const { plan } = await this.options.plans.planOf(principal);
-    const metered = { principal, version, plan: plan.planId, at, inputBytes };
-    let computeMs = 0;
-    try {
-      const backend = this.options.backends[version.tier];
-      if (backend === undefined) {
-        throw new InfergateError(
-          503,
-          'tier_unavailable',
-          `Tier "${version.tier}" is not served by this deployment`,
-        );
-      }
-      const step = await work(backend);
-      computeMs = step.computeMs;
-      await this.meter(metered, false, computeMs, 0);
-      return step.value;
-    } catch (error) {
-      await this.meter(metered, true, computeMs, 0);
-      throw error;
-    }
-  }
-
-  private async release(reservation: LimitKey): Promise<void> {
-    try {
-      await this.options.limiter.release(reservation);
-    } catch (releaseError) {
-      this.options.onReleaseLost?.(reservation, releaseError);
-    }
-  }
-
-  private async meter(
-    request: {
-      readonly principal: Principal;
-      readonly version: ModelVersion;
-      readonly plan: string;
-      readonly at: Date;
-      readonly inputBytes: number;
-    },
-    error: boolean,
-    computeMs: number,
-    outputBytes: number,
-  ): Promise<void> {
-    const event: UsageEvent = {
-      tenantId: request.principal.tenantId,
-      keyId: request.principal.keyId,
-      modelName: request.version.modelName,
-      version: request.version.version,
-      plan: request.plan,
-      at: request.at,
-      error,
-      computeMs: Math.round(computeMs * 1000) / 1000,
-      inputBytes: request.inputBytes,
-      outputBytes,
+  private stepRunner(request: MeteredRequest, steps: UsageEvent[]): StepRunner {
+    return {
+      run: async (version, inputBytes, work) => {
+        try {
+          const step = await work(this.backendOf(version));
+          steps.push(usageEvent(request, version, inputBytes, false, step.computeMs, 0));
+          return step.value;
+        } catch (error) {
+          await this.record(usageEvent(request, version, inputBytes, true, 0, 0));
+          throw error;
+        }
+      },
     };
+  }
+
+  private backendOf(version: ModelVersion): InferenceBackend {
+    const backend = this.options.backends[version.tier];
+    if (backend === undefined) {
+      throw new InfergateError(
+        503,
+        'tier_unavailable',
+        `Tier "${version.tier}" is not served by this deployment`,
+      );
+    }
+    return backend;
+  }
+
+  private async record(event: UsageEvent): Promise<void> {
     try {
       await this.options.usage.record(event);
     } catch (recordError) {
       this.options.onUsageLost?.(event, recordError);
     }
   }
+
+  /** Spills an admit-and-meter write whose outcome is unknown; if that fails, each of its events is lost. */
+  private async keep(write: UsageWrite, writeError: unknown): Promise<void> {
+    try {
+      await this.options.unconfirmed.keep(write, writeError);
+    } catch (keepError) {
+      for (const event of eventsOf(write)) this.options.onUsageLost?.(event, keepError);
+    }
+  }
+}
+
+/** What the usage of a request is metered with: who, under which plan, and when it was received. */
+interface MeteredRequest {
+  readonly principal: Principal;
+  readonly plan: string;
+  readonly at: Date;
+}
+
+function usageEvent(
+  request: MeteredRequest,
+  version: ModelVersion,
+  inputBytes: number,
+  error: boolean,
+  computeMs: number,
+  outputBytes: number,
+): UsageEvent {
+  return {
+    tenantId: request.principal.tenantId,
+    keyId: request.principal.keyId,
+    modelName: version.modelName,
+    version: version.version,
+    plan: request.plan,
+    at: request.at,
+    error,
+    computeMs: Math.round(computeMs * 1000) / 1000,
+    inputBytes,
+    outputBytes,
+  };
 }

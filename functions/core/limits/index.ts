@@ -5,7 +5,7 @@
 export { checkEntitlements } from './entitlements';
 export { TooManyRequestsError, type LimitCode } from './errors';
 export { Limiter, type Admission, type LimiterOptions } from './limiter';
-export type { LimitKey, LimitStore, ReserveOutcome } from './limit-store';
+export type { AdmitOutcome, LimitKey, LimitStore, ReserveOutcome } from './limit-store';
 export {
   judge,
   latestAdmissibleTat,

@@ -26,14 +26,14 @@ export interface RateLimit {
 
 /** What the limiter knows of a tenant's month: requests counted and the GCRA's `tat`. */
 export interface LimitState {
-  /** Admitted requests of the month that did not give their unit back. */
+  /** Requests admitted this month (successful requests: failures are never admitted). */
   readonly used?: number;
   /** Theoretical arrival time of the next request, microseconds since the epoch. */
   readonly tat?: number;
 }
 
 /**
- * Which of the two conditional writes a reservation tries: `continue` when the tenant's
+ * Which of the two conditional writes an admission tries: `continue` when the tenant's
  * `tat` is in the future (`tat = tat + interval`), `restart` when it is absent or past
  * (`tat = now + interval`). One write cannot compute `max(tat, now)`, so the limiter
  * picks the variant from the last state it saw and tries the other when it was wrong.

@@ -1,6 +1,6 @@
 import { UnavailableError } from '../errors';
 import { backoffDelay, type BackoffPolicy, checkBackoffPolicy } from './backoff';
-import type { UsageEvent, UsageRow, UsageStore } from './types';
+import type { UsageEvent, UsageKeeper, UsageRow, UsageStore } from './types';
 import type { UsageSpill } from './usage-spill';
 import type { SequencedUsageStore, UsageWrite } from './usage-write';
 
@@ -70,7 +70,7 @@ export interface DurableUsageRecorderOptions {
  * const usage = new DurableUsageRecorder({ store: dynamoUsage, spill: new S3UsageSpill({ bucket, client }) });
  * await usage.record(event); // written, or spilled for the replay; throws only if both failed
  */
-export class DurableUsageRecorder implements UsageStore {
+export class DurableUsageRecorder implements UsageStore, UsageKeeper {
   private readonly store: SequencedUsageStore;
   private readonly spill: UsageSpill;
   private readonly policy: UsageRetryPolicy;
@@ -102,16 +102,27 @@ export class DurableUsageRecorder implements UsageStore {
       applied = true;
       this.degradedUntil = 0;
     } catch (writeError) {
-      this.degradedUntil = Date.now() + this.policy.degradedMs;
-      try {
-        await this.spill.put(write, { signal: AbortSignal.timeout(Math.max(1, this.policy.spillTimeoutMs)) });
-      } catch (spillError) {
-        throw new UsageLostError(event, writeError, spillError);
-      }
-      this.onSpilled?.(write, writeError);
+      await this.keep(write, writeError);
     } finally {
       this.store.close(write, applied);
     }
+  }
+
+  /**
+   * Keeps a write that could not be applied, or whose outcome is unknown, in the spill for the
+   * replay, which applies it exactly once: a failed `record`'s, or an admit-and-meter write of
+   * a request that was served (`Limiter.admit`, `target: 'month'`), which its own store tried.
+   * Throws `UsageLostError` when the spill fails too. Like a failed `record`, it makes the
+   * writes of the next seconds take one attempt: the table is in trouble.
+   */
+  public async keep(write: UsageWrite, writeError: unknown): Promise<void> {
+    this.degradedUntil = Date.now() + this.policy.degradedMs;
+    try {
+      await this.spill.put(write, { signal: AbortSignal.timeout(Math.max(1, this.policy.spillTimeoutMs)) });
+    } catch (spillError) {
+      throw new UsageLostError(write.event, writeError, spillError);
+    }
+    this.onSpilled?.(write, writeError);
   }
 
   public listTenantMonth(tenantId: string, month: string): Promise<UsageRow[]> {

@@ -1,3 +1,5 @@
+import type { UsageWrite } from './usage-write';
+
 /** One metered infer request, as the data plane reports it. */
 export interface UsageEvent {
   readonly tenantId: string;
@@ -37,4 +39,10 @@ export interface UsageStore {
   listTenantMonth(tenantId: string, month: string): Promise<UsageRow[]>;
   /** Every tenant's rows for a month (operators, billing). */
   listMonth(month: string): Promise<UsageRow[]>;
+}
+
+/** Keeps usage writes the table did not confirm for the replay (`DurableUsageRecorder`: the spill). */
+export interface UsageKeeper {
+  /** Keeps `write` (its failure was `writeError`); throws when it could not be kept. */
+  keep(write: UsageWrite, writeError: unknown): Promise<void>;
 }

@@ -13,6 +13,28 @@ export interface UsageWrite {
   readonly writer: string;
   /** The writer's number for this write: 1, 2, 3, ... in the order its writes were opened. */
   readonly sequence: number;
+  /**
+   * Where the write goes. Absent: the writer's usage row of the event's day, model version
+   * and plan. `month`: the tenant's month item, the limiter's (see `LimitStore.admit`): the
+   * write also counts one request of the monthly quota, and adds the counters of `steps` with
+   * the event's. Such a write is spilled when the admit-and-meter write of a request that was
+   * served had an unknown outcome; the replay applies it without the limits' conditions.
+   */
+  readonly target?: 'month';
+  /** The successful pipeline steps of the same request (`target: 'month'` only). */
+  readonly steps?: readonly UsageEvent[];
+  /**
+   * The day (`YYYY-MM-DD`, in the event's month) of the limiter's record the write was sent to
+   * (`target: 'month'` only: the tenant keeps one record per day, see `LimitStore`); the replay
+   * applies the write there, where its writer's number makes it exactly once. Absent: the
+   * event's own day.
+   */
+  readonly day?: string;
+}
+
+/** The events a write counts: its event, then its steps. */
+export function eventsOf(write: Pick<UsageWrite, 'event' | 'steps'>): readonly UsageEvent[] {
+  return [write.event, ...(write.steps ?? [])];
 }
 
 /**

@@ -2,7 +2,7 @@ import type { ImageInputSpec, OrientationSpec, PipelineSpec } from '../../api/pi
 import type { Prediction } from '../../api/views';
 import type { Principal } from '../auth/principal';
 import { BadRequestError, InfergateError } from '../errors';
-import type { InferenceResult, InferenceService } from '../inference/inference-service';
+import type { InferenceResult, InferenceService, StepRunner } from '../inference/inference-service';
 import type { ModelResolver } from '../registry/model-resolver';
 import type { ModelVersion } from '../registry/types';
 import type { Tensor } from '../tensors/tensor';
@@ -16,10 +16,11 @@ import { taskResult } from './predictions';
 
 /**
  * How predictions run models (`InferenceService`): `serve` runs a request of a model under the
- * caller's plan (entitlements, limits, one usage event); `runStep` runs another model as a step
- * of a request already admitted (its own usage event, no second admission).
+ * caller's plan (entitlements, limits, one usage event), and gives its work a `StepRunner` that
+ * runs another model as a step of that request (its own usage event, metered with the
+ * request's, no admission of its own).
  */
-export type ModelServing = Pick<InferenceService, 'serve' | 'runStep'>;
+export type ModelServing = Pick<InferenceService, 'serve'>;
 
 /** An image as a predict request carries it. */
 export interface ImagePayload {
@@ -43,9 +44,9 @@ export interface PredictionServiceOptions {
  * out, through the version's pipeline. The image is checked (signature, format, size) and
  * decoded once per model it feeds; an orientation step first asks its classifier whether
  * the image is upside down and turns it if so. Each model run is one metered request of the
- * caller (so an OCR request with an orientation step records two usage events), admitted
- * once under the caller's plan; a request that resolved a version and then failed (a bad
- * image included) is metered as an error.
+ * caller (so an OCR request with an orientation step records two usage events, in one write
+ * under a plan with limits), admitted once under the caller's plan; a request that resolved a
+ * version and then failed (a bad image included) is metered as an error.
  *
  * @example
  * const result = await predictions.predict(principal, 'ocr', undefined, { bytes: png, requestBytes: png.length });
@@ -70,7 +71,7 @@ export class PredictionService {
       name,
       versionOrAlias,
       payload.requestBytes,
-      async (version, backend) => {
+      async (version, backend, steps) => {
         const pipeline = pipelineOf(version);
         if (payload.topK !== undefined && pipeline.output.type !== 'classification') {
           throw new BadRequestError(
@@ -83,7 +84,7 @@ export class PredictionService {
         const rotated =
           pipeline.orientation === undefined
             ? false
-            : await this.upsideDown(principal, name, pipeline.orientation, payload, info);
+            : await this.upsideDown(principal, name, pipeline.orientation, payload, info, steps);
         const input = await this.tensor(payload.bytes, info, pipeline.input, rotated);
         const run = await backend.run(version, {
           inputs: { [binding.input.name]: input },
@@ -151,6 +152,7 @@ export class PredictionService {
     orientation: OrientationSpec,
     payload: ImagePayload,
     info: ImageInfo,
+    steps: StepRunner,
   ): Promise<boolean> {
     const unavailable = (reason: string, cause?: unknown) =>
       new InfergateError(
@@ -182,7 +184,7 @@ export class PredictionService {
       );
     }
     const binding = checkPipeline(pipeline, classifier.inputs, classifier.outputs);
-    return this.options.serving.runStep(principal, classifier, payload.requestBytes, async (backend) => {
+    return steps.run(classifier, payload.requestBytes, async (backend) => {
       const input = await this.tensor(payload.bytes, info, pipeline.input, false);
       const run = await backend.run(classifier, {
         inputs: { [binding.input.name]: input },
