@@ -18,9 +18,17 @@ export interface RunningPlatform {
 
 const ROOT = path.join(__dirname, '..');
 
+/**
+ * The plan the demo tenant is moved to: `enterprise` (limits so high that only the limiter's
+ * write shows), or `no-limits`, a plan without quota or rate limit created for the bench
+ * (no limiter write: usage is the request's only write).
+ */
+export type BenchPlan = 'enterprise' | 'no-limits';
+
 /** Starts `local/main.ts` on a free port; `env` is added to this process's environment. */
 export async function startPlatformProcess(
   env: Readonly<Record<string, string>> = {},
+  plan: BenchPlan = 'enterprise',
 ): Promise<RunningPlatform> {
   const home = await mkdtemp(path.join(tmpdir(), 'infergate-bench-'));
   const started = performance.now();
@@ -51,7 +59,11 @@ export async function startPlatformProcess(
   const admin = new InfergateClient({ url: state.url, apiKey: state.adminKey });
   const demo = (await admin.listTenants()).tenants.find((tenant) => tenant.name === 'demo');
   if (demo === undefined) throw new Error('the local platform seeded no "demo" tenant');
-  await admin.setTenantPlan(demo.tenantId, 'enterprise');
+  if (plan === 'no-limits') {
+    const free = { perThousandRequests: '0', perComputeSecond: '0' };
+    await admin.createPlan({ planId: 'no-limits', prices: { tiers: { lambda: free, sagemaker: free } } });
+  }
+  await admin.setTenantPlan(demo.tenantId, plan);
   return {
     ...state,
     pid: child.pid ?? -1,

@@ -113,8 +113,9 @@ async function main(): Promise<void> {
   };
   const bare = await measureBareServer(textDirection, http);
   const platforms = [
-    await measurePlatform(textDirection, 60, http),
-    await measurePlatform(textDirection, 0, http),
+    await measurePlatform(textDirection, 60, http, 'no-limits'),
+    await measurePlatform(textDirection, 60, http, 'enterprise'),
+    await measurePlatform(textDirection, 0, http, 'enterprise'),
   ];
 
   progress('where a warm request spends its time, in process');

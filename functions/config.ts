@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './api/zod-mini';
 import {
   DEFAULT_KEY_CACHE_TTL_SECONDS,
   DEFAULT_SESSION_CACHE_BYTES,
@@ -33,35 +33,46 @@ export interface Config {
   readonly preloadBytes?: number;
   /** How long its cold start waits for the preload; `DEFAULT_PRELOAD_TIMEOUT_MS` when absent. */
   readonly preloadTimeoutMs?: number;
+  /**
+   * Whether the inference function writes usage after the response instead of before it,
+   * where something drains the writes before the instance may freeze (the Lambda extension,
+   * the local emulator); see `AfterResponse`. Absent: off.
+   */
+  readonly meterAfterResponse?: boolean;
 }
 
-const optionalUrl = z.url().optional();
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalUrl = z.optional(z.url());
+const int = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
+const optionalInt = (min: number, max: number) => z.optional(int(min, max));
 
 const schema = z.object({
-  [ENV.STAGE]: z.string().min(1).default('dev'),
-  [ENV.TABLE_NAME]: z.string().min(3),
-  [ENV.ARTIFACT_BUCKET]: z.string().min(3),
+  [ENV.STAGE]: z._default(z.string().check(z.minLength(1)), 'dev'),
+  [ENV.TABLE_NAME]: z.string().check(z.minLength(3)),
+  [ENV.ARTIFACT_BUCKET]: z.string().check(z.minLength(3)),
   [ENV.DYNAMODB_ENDPOINT]: optionalUrl,
   [ENV.S3_ENDPOINT]: optionalUrl,
   [ENV.SAGEMAKER_ENDPOINT]: optionalUrl,
-  [ENV.SAGEMAKER_ENDPOINTS]: z
-    .string()
-    .transform((value, context) => {
-      const { endpoints, problems } = parseGpuEndpoints(value);
-      for (const problem of problems) context.addIssue({ code: 'custom', message: problem });
-      return endpoints;
-    })
-    .optional(),
-  [ENV.SAGEMAKER_TIMEOUT_MS]: int(100, 60_000).optional(),
-  [ENV.KEY_CACHE_TTL_SECONDS]: int(0, 3600).default(DEFAULT_KEY_CACHE_TTL_SECONDS),
-  [ENV.SESSION_CACHE_BYTES]: int(1024 * 1024, 64 * 1024 ** 3).default(DEFAULT_SESSION_CACHE_BYTES),
-  [ENV.ORT_WASM_DIR]: z.string().min(1).optional(),
-  [ENV.ORT_NUM_THREADS]: int(1, 64).default(1),
-  [ENV.UPLOAD_URL_TTL_SECONDS]: int(60, 7 * 24 * 3600).default(900),
-  [ENV.MAX_MODEL_BYTES]: int(1, MAX_ARTIFACT_BYTES).optional(),
-  [ENV.PRELOAD_BYTES]: int(0, 64 * 1024 ** 3).optional(),
-  [ENV.PRELOAD_TIMEOUT_MS]: int(0, 9000).optional(),
+  [ENV.SAGEMAKER_ENDPOINTS]: z.optional(
+    z.pipe(
+      z.string(),
+      z.transform((value: string, context) => {
+        const { endpoints, problems } = parseGpuEndpoints(value);
+        for (const problem of problems)
+          context.issues.push({ code: 'custom', message: problem, input: value });
+        return endpoints;
+      }),
+    ),
+  ),
+  [ENV.SAGEMAKER_TIMEOUT_MS]: optionalInt(100, 60_000),
+  [ENV.KEY_CACHE_TTL_SECONDS]: z._default(int(0, 3600), DEFAULT_KEY_CACHE_TTL_SECONDS),
+  [ENV.SESSION_CACHE_BYTES]: z._default(int(1024 * 1024, 64 * 1024 ** 3), DEFAULT_SESSION_CACHE_BYTES),
+  [ENV.ORT_WASM_DIR]: z.optional(z.string().check(z.minLength(1))),
+  [ENV.ORT_NUM_THREADS]: z._default(int(1, 64), 1),
+  [ENV.UPLOAD_URL_TTL_SECONDS]: z._default(int(60, 7 * 24 * 3600), 900),
+  [ENV.MAX_MODEL_BYTES]: optionalInt(1, MAX_ARTIFACT_BYTES),
+  [ENV.PRELOAD_BYTES]: optionalInt(0, 64 * 1024 ** 3),
+  [ENV.PRELOAD_TIMEOUT_MS]: optionalInt(0, 9000),
+  [ENV.METER_AFTER_RESPONSE]: z._default(z.enum(['true', 'false']), 'true'),
 });
 
 export class ConfigError extends Error {
@@ -104,5 +115,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     maxModelBytes: v[ENV.MAX_MODEL_BYTES],
     preloadBytes: v[ENV.PRELOAD_BYTES],
     preloadTimeoutMs: v[ENV.PRELOAD_TIMEOUT_MS],
+    meterAfterResponse: v[ENV.METER_AFTER_RESPONSE] === 'true',
   };
 }

@@ -37,6 +37,12 @@ export const ENV = {
   PRELOAD_BYTES: 'INFERGATE_PRELOAD_BYTES',
   /** How long the inference function's cold start waits for preloading, in milliseconds. */
   PRELOAD_TIMEOUT_MS: 'INFERGATE_PRELOAD_TIMEOUT_MS',
+  /**
+   * `true` (the default) or `false`: whether the inference function writes usage after the
+   * response (drained before the instance may freeze: the Lambda extension, the local
+   * emulator) rather than before it. Without a drainer it writes before, whatever this says.
+   */
+  METER_AFTER_RESPONSE: 'INFERGATE_METER_AFTER_RESPONSE',
   /** Stage name (`dev`, `prod`, `local`), logged with every record. */
   STAGE: 'INFERGATE_STAGE',
   /** Lifetime of presigned upload URLs, in seconds. */

@@ -42,6 +42,13 @@ export interface LocalFunctionConfig {
    * @default 32
    */
   readonly maxConcurrency?: number;
+  /**
+   * The function's work after its response (Lambda's post-invocation phase: an extension
+   * asks for its next event only once that work is done). The server calls it after writing
+   * each response, holds the function's concurrency slot until it settles, as Lambda keeps
+   * the execution environment busy, and waits for it when closing.
+   */
+  readonly afterInvocation?: (context: Context) => Promise<unknown>;
 }
 
 export interface ApiGatewayServerOptions {
@@ -81,7 +88,8 @@ export interface ApiGatewayServer {
   /**
    * Stops accepting connections, closes idle keep-alive connections, lets requests in
    * flight finish (they are answered with `connection: close`) and resolves when every
-   * connection is gone; connections still open after 10 s are cut.
+   * connection is gone and every function's work after its response (`afterInvocation`)
+   * is done; connections still open after 10 s are cut.
    */
   close(): Promise<void>;
 }
@@ -152,6 +160,8 @@ export async function startApiGatewayServer(options: ApiGatewayServerOptions): P
   };
   let closing = false;
   let port = options.port;
+  // Post-invocation phases under way: `close()` waits for them.
+  const afterInvocations = new Set<Promise<void>>();
   // One execution environment per function: its log stream stays while the server runs.
   const logStreams = new Map<FunctionName, string>();
   const logStreamOf = (fn: FunctionName): string => {
@@ -219,43 +229,74 @@ export async function startApiGatewayServer(options: ApiGatewayServerOptions): P
       logStreamName: logStreamOf(fn),
     });
     const release = await limitOf(fn).acquire();
-    let invocation: Invocation;
-    try {
-      invocation = await invoke(options.handlers[fn], event, context, timeoutMs);
-    } finally {
-      release();
-    }
-    const attributes = {
-      requestId,
-      awsRequestId: context.awsRequestId,
-      routeKey: route.routeKey,
-      function: fn,
-    };
+    // `invoke` never throws: a handler's failure is an `Invocation` too.
+    const invocation = await invoke(options.handlers[fn], event, context, timeoutMs);
+    const respondTo = (invocation: Invocation): void => {
+      const attributes = {
+        requestId,
+        awsRequestId: context.awsRequestId,
+        routeKey: route.routeKey,
+        function: fn,
+      };
 
-    let response: HttpResponse | undefined;
-    if (invocation.kind === 'threw') {
-      logger.error(`${fn} threw; answering 500`, { ...attributes, error: invocation.error });
-    } else if (invocation.kind === 'timed-out') {
-      logger.error(
-        `${fn}: task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds; answering 500`,
-        attributes,
-      );
-    } else {
-      const conversion = toHttpResponse(invocation.value, maxResponseBytes);
-      if (conversion.ok) response = conversion.response;
-      else
-        logger.error(`${fn} returned an invalid response (${conversion.reason}); answering 500`, attributes);
+      let response: HttpResponse | undefined;
+      if (invocation.kind === 'threw') {
+        logger.error(`${fn} threw; answering 500`, { ...attributes, error: invocation.error });
+      } else if (invocation.kind === 'timed-out') {
+        logger.error(
+          `${fn}: task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds; answering 500`,
+          attributes,
+        );
+      } else {
+        const conversion = toHttpResponse(invocation.value, maxResponseBytes);
+        if (conversion.ok) response = conversion.response;
+        else
+          logger.error(
+            `${fn} returned an invalid response (${conversion.reason}); answering 500`,
+            attributes,
+          );
+      }
+      if (res.destroyed || res.writableEnded) {
+        logger.info(`${method} ${target.rawPath}: the client went away before the response`, attributes);
+        return;
+      }
+      if (response === undefined) sendJson(res, 500, INTERNAL_ERROR);
+      else send(res, response);
+      logger.info(`${method} ${target.rawPath} ${res.statusCode}`, {
+        ...attributes,
+        durationMs: Date.now() - receivedAt,
+      });
+    };
+    try {
+      respondTo(invocation);
+    } finally {
+      afterInvocation(fn, context, requestId, release);
     }
-    if (res.destroyed || res.writableEnded) {
-      logger.info(`${method} ${target.rawPath}: the client went away before the response`, attributes);
+  };
+
+  /** Lambda's post-invocation phase: the slot is freed once the function's work after the response is done. */
+  const afterInvocation = (
+    fn: FunctionName,
+    context: Context,
+    requestId: string,
+    release: () => void,
+  ): void => {
+    const after = options.functions?.[fn]?.afterInvocation;
+    if (after === undefined) {
+      release();
       return;
     }
-    if (response === undefined) sendJson(res, 500, INTERNAL_ERROR);
-    else send(res, response);
-    logger.info(`${method} ${target.rawPath} ${res.statusCode}`, {
-      ...attributes,
-      durationMs: Date.now() - receivedAt,
-    });
+    const phase = (async () => {
+      try {
+        await after(context);
+      } catch (error) {
+        logger.error(`${fn}: its work after the response failed`, { requestId, error });
+      } finally {
+        release();
+      }
+    })();
+    afterInvocations.add(phase);
+    void phase.finally(() => afterInvocations.delete(phase));
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -312,8 +353,8 @@ export async function startApiGatewayServer(options: ApiGatewayServerOptions): P
         force.unref();
         server.close((error) => {
           clearTimeout(force);
-          if (error) reject(error);
-          else resolve();
+          // Lambda finishes an invocation's post-invocation phase before it shuts down.
+          void Promise.all([...afterInvocations]).then(() => (error ? reject(error) : resolve()));
         });
         server.closeIdleConnections();
       })),

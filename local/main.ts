@@ -112,11 +112,12 @@ async function main(): Promise<void> {
   await createTable(dynamodbClient, TABLE_NAME);
 
   // Imported only now: the handlers read their configuration at load, like a cold start.
-  const [{ handler: inference }, { handler: admin }, { handler: replayUsage }] = await Promise.all([
-    import('../functions/inference/handler'),
-    import('../functions/admin/handler'),
-    import('../functions/usage-replay/handler'),
-  ]);
+  const [{ handler: inference, afterResponse }, { handler: admin }, { handler: replayUsage }] =
+    await Promise.all([
+      import('../functions/inference/handler'),
+      import('../functions/admin/handler'),
+      import('../functions/usage-replay/handler'),
+    ]);
   // The usage replay function's schedule: usage spilled while the table failed (or before a
   // crash) is applied at start, then every 30 s.
   const usageReplay = startLocalUsageReplay(
@@ -128,12 +129,20 @@ async function main(): Promise<void> {
       ),
   );
   await usageReplay.first;
+  // The server drains the inference function's usage writes after each response, as the
+  // extension does on Lambda (INFERGATE_METER_AFTER_RESPONSE=false: written before it).
+  afterResponse?.enable();
   const server = await startApiGatewayServer({
     port: options.port,
     host: options.host,
     routes: ROUTES,
     handlers: { inference, admin },
     defaultFunction: 'inference',
+    functions: {
+      inference: {
+        afterInvocation: async (context) => afterResponse?.drain(context.getRemainingTimeInMillis()),
+      },
+    },
   });
 
   const stateFile = localStateFile(home);

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../processes';
-import { startPlatformProcess } from '../local-platform';
+import { startPlatformProcess, type BenchPlan } from '../local-platform';
 import type { BenchModel } from '../models';
 import { ms, summarize, timeSequential, type LatencySummary } from '../stats';
 
@@ -73,18 +73,25 @@ async function measureEndpoint(
   };
 }
 
-/** The local platform (`npm start`) with the given key cache TTL, on its seeded demo model. */
+const PLAN_LABELS: Record<BenchPlan, string> = {
+  enterprise: 'tenant on `enterprise`: limiter and usage writes',
+  'no-limits': 'tenant on a plan without limits: usage write only, after the response',
+};
+
+/** The local platform (`npm start`) with the given key cache TTL and demo tenant plan, on its seeded demo model. */
 export async function measurePlatform(
   model: BenchModel,
   keyCacheTtlSeconds: number,
   settings: HttpSettings,
+  plan: BenchPlan = 'enterprise',
 ): Promise<HttpResult> {
-  const platform = await startPlatformProcess({
-    INFERGATE_KEY_CACHE_TTL_SECONDS: String(keyCacheTtlSeconds),
-  });
+  const platform = await startPlatformProcess(
+    { INFERGATE_KEY_CACHE_TTL_SECONDS: String(keyCacheTtlSeconds) },
+    plan,
+  );
   try {
     const result = await measureEndpoint(
-      `local platform (tenant on \`enterprise\`: limiter and usage writes), \`INFERGATE_KEY_CACHE_TTL_SECONDS=${keyCacheTtlSeconds}\``,
+      `local platform (${PLAN_LABELS[plan]}), \`INFERGATE_KEY_CACHE_TTL_SECONDS=${keyCacheTtlSeconds}\``,
       `${platform.url}/v2/models/${platform.demoModel}/infer`,
       { authorization: `Bearer ${platform.demoKey}`, 'content-type': 'application/json' },
       inferBody(model),

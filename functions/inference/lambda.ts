@@ -8,8 +8,11 @@
  * tsx and jest compile this package's .ts files to CommonJS, which has no top-level await.
  * Only esbuild, which bundles this file as ESM, sees it.
  */
-import { handler, ready } from './handler';
+import { startAfterResponseExtension } from '../adapters/lambda/after-response-extension';
+import { afterResponse, handler as inferenceHandler, ready } from './handler';
 
+// Internal extensions register in the init phase: usage is then written after each response.
+const extension = await startAfterResponseExtension({ afterResponse });
 await ready;
 
-export { handler };
+export const handler = extension.wrap(inferenceHandler);

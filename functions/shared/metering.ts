@@ -1,5 +1,7 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { USAGE_METRICS } from '../constants';
+import type { AfterResponse } from '../core/after-response';
+import { DeferredUsageRecorder } from '../core/metering/deferred-usage-recorder';
 import { DurableUsageRecorder, UsageLostError } from '../core/metering/durable-usage-recorder';
 import type { UsageEvent } from '../core/metering/types';
 import type { UsageSpill } from '../core/metering/usage-spill';
@@ -11,17 +13,23 @@ export interface DurableMeteringOptions {
   readonly spill: UsageSpill;
   readonly logger: AppLogger;
   readonly metrics: Metrics;
+  /**
+   * Where usage writes go while the response is sent (see `DeferredUsageRecorder`); absent,
+   * or while nothing drains it, every write is made before the response.
+   */
+  readonly afterResponse?: AfterResponse;
 }
 
 /**
  * The data plane's metering: usage writes retried, then spilled for the replay function,
  * each spill logged (warn) and counted (`UsageSpilled`); an event that could be neither
  * written nor spilled is logged in full at error level and counted (`UsageLost`), the last
- * resort from which an operator can still bill it.
+ * resort from which an operator can still bill it. With `afterResponse`, the writes are made
+ * after the response once something drains it, and reported the same way.
  *
  * @example
  * const metering = createDurableMetering({ store: usage, spill: usageSpill, logger, metrics });
- * new InferenceService({ usage: metering.usage, onUsageLost: metering.onUsageLost, ... });
+ * new InferenceService({ usage: metering.usage, unconfirmed: metering.unconfirmed, onUsageLost: metering.onUsageLost, ... });
  */
 export function createDurableMetering(options: DurableMeteringOptions) {
   const { logger, metrics } = options;
@@ -29,7 +37,7 @@ export function createDurableMetering(options: DurableMeteringOptions) {
     // A single metric is written at once, apart from the per-request metrics and their `model` dimension.
     metrics.singleMetric().addMetric(name, MetricUnit.Count, 1);
   };
-  const usage = new DurableUsageRecorder({
+  const durable = new DurableUsageRecorder({
     store: options.store,
     spill: options.spill,
     onSpilled: (write, error) => {
@@ -49,5 +57,10 @@ export function createDurableMetering(options: DurableMeteringOptions) {
     });
     count(USAGE_METRICS.lost);
   };
-  return { usage, onUsageLost };
+  const usage =
+    options.afterResponse === undefined
+      ? durable
+      : new DeferredUsageRecorder({ recorder: durable, afterResponse: options.afterResponse, onUsageLost });
+  // Admit-and-meter writes of unknown outcome (`Limiter.admit`) go to the same spill, at once.
+  return { usage, unconfirmed: durable, onUsageLost };
 }

@@ -26,6 +26,7 @@ import { S3ArtifactStore, S3UsageSpill } from '../../functions/adapters/s3';
 import { wasmTierRuntimes } from '../../functions/adapters/onnx/tier-runtimes';
 import { ENV, MAX_ARTIFACT_BYTES, OPERATOR_TENANT_ID, SERVICE } from '../../functions/constants';
 import { AdminService } from '../../functions/core/admin/admin-service';
+import { PlanService } from '../../functions/core/admin/plan-service';
 import { uploadKey } from '../../functions/core/artifacts';
 import { ModelValidator } from '../../functions/core/validation';
 import { pipelineSchema } from '../../functions/api/schemas';
@@ -254,6 +255,97 @@ describe('function assets run outside the repository, with no node_modules but t
       expect.arrayContaining(['service', 'model']),
     );
     expect(at(emf, 'InferenceLatency')).toEqual(expect.any(Number));
+  });
+
+  it('inference: registers its after-response extension in the init phase and asks for the next event only once the usage is written', async () => {
+    // A tenant on a plan without limits: its usage row is written after the response.
+    const free = { perThousandRequests: '0', perComputeSecond: '0' };
+    await new PlanService({ store: registry }).create({
+      planId: 'asset-no-limits',
+      prices: { tiers: { lambda: free, sagemaker: free } },
+    });
+    const tenant = (await admin.createTenant({ name: 'asset-after', plan: 'asset-no-limits' })).tenantId;
+    const key = (await admin.createKey({ tenantId: tenant, scopes: ['infer'] })).key;
+    const usage = new DynamoUsageStore({
+      tableName: dynamo.tableName,
+      client: createDocumentClient({ client: dynamo.client }),
+    });
+    const requestsOf = async () =>
+      (await usage.listTenantMonth(tenant, new Date().toISOString().slice(0, 7))).reduce(
+        (sum, row) => sum + row.requests,
+        0,
+      );
+    // Lambda's Extensions API: INVOKE for the runner's request on the first `next`; on the
+    // second, the usage is read, then the API answers 500 so that the extension stops.
+    const calls: { path: string; headers: Record<string, unknown>; body: string }[] = [];
+    const requestsAtSecondNext: number[] = [];
+    const api = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const call = {
+          path: req.url ?? '',
+          headers: { ...req.headers },
+          body: Buffer.concat(chunks).toString(),
+        };
+        calls.push(call);
+        const nexts = calls.filter((c) => c.path.endsWith('/event/next')).length;
+        if (call.path.endsWith('/extension/register')) {
+          res.writeHead(200, { 'lambda-extension-identifier': 'ext-id' }).end('{}');
+        } else if (call.path.endsWith('/event/next') && nexts === 1) {
+          res.writeHead(200).end(
+            JSON.stringify({
+              eventType: 'INVOKE',
+              requestId: 'lambda-request-id',
+              deadlineMs: Date.now() + 20_000,
+            }),
+          );
+        } else if (call.path.endsWith('/event/next')) {
+          void requestsOf().then((requests) => {
+            requestsAtSecondNext.push(requests);
+            res.writeHead(500).end('{"errorType":"stop"}');
+          });
+        } else {
+          res.writeHead(202).end();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    try {
+      const event = httpEvent('POST', `/v2/models/${DEMO_MODEL.name}/infer`, {
+        routeKey: 'POST /v2/models/{name}/infer',
+        pathParameters: { name: DEMO_MODEL.name },
+        headers: { authorization: `Bearer ${key}` },
+        body: JSON.stringify({
+          inputs: [
+            { name: 'x', datatype: 'FP32', shape: [1, 3, 48, 192], data: new Array(3 * 48 * 192).fill(0) },
+          ],
+        }),
+      });
+      const env = {
+        ...inferenceEnv(),
+        AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${(api.address() as AddressInfo).port}`,
+      };
+
+      // The runner's request id is the INVOKE event's; the process ends once the extension stops.
+      const { result } = await invoke('inference', event, env);
+
+      expect(at(result, 'statusCode')).toBe(200);
+      expect(calls.map((call) => call.path)).toEqual([
+        '/2020-01-01/extension/register',
+        '/2020-01-01/extension/event/next',
+        '/2020-01-01/extension/event/next',
+        '/2020-01-01/extension/exit/error',
+      ]);
+      expect(calls[0]?.headers['lambda-extension-name']).toBe('infergate-after-response');
+      expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ events: ['INVOKE'] });
+      expect(calls[1]?.headers['lambda-extension-identifier']).toBe('ext-id');
+      // The usage row was there, exactly once, before the extension let the invocation end.
+      expect(requestsAtSecondNext).toEqual([1]);
+      expect(await requestsOf()).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => api.close(() => resolve()));
+    }
   });
 
   it('inference: decodes a PNG with the shipped sharp and answers predict with labels', async () => {

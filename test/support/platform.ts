@@ -14,6 +14,7 @@ import { AdminService } from '../../functions/core/admin/admin-service';
 import { ModelValidator } from '../../functions/core/validation';
 import { createInferenceApp } from '../../functions/inference/app';
 import { createInferenceDeps } from '../../functions/inference/deps';
+import { AfterResponse } from '../../functions/core/after-response';
 import { toLambdaHandler } from '../../functions/http/lambda-adapter';
 import { ROUTES } from '../../functions/routes';
 import { startApiGatewayServer } from '../../local/apigw-server';
@@ -36,6 +37,12 @@ export interface TestPlatform {
   readonly registry: DynamoRegistryStore;
   /** The local SageMaker serving the GPU catalog's endpoints (the `sagemaker` tier), with its fault knobs. */
   readonly sagemaker: LocalSageMaker;
+  /**
+   * The inference function's work after its responses, which the server drains after each
+   * one (`startTestPlatform({ meterAfterResponse: true })`); undefined when usage is written
+   * before the response (the default, so that usage read right after a response is there).
+   */
+  readonly afterResponse?: AfterResponse;
   client(apiKey: string): InfergateClient;
   stop(): Promise<void>;
 }
@@ -43,6 +50,8 @@ export interface TestPlatform {
 /**
  * Starts dynalite, s3rver and both functions' handlers (built with their production
  * wiring) behind the local API Gateway server on a free port, and creates an admin key.
+ * Usage is written before each response unless `meterAfterResponse: true`, with which the
+ * server drains it after each response, as `npm start` does.
  */
 export async function startTestPlatform(overrides: Partial<Config> = {}): Promise<TestPlatform> {
   process.env.AWS_REGION = LOCAL_AWS.region;
@@ -76,15 +85,23 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
     uploadUrlTtlSeconds: 900,
     sagemakerEndpoint: sagemaker.endpoint,
     sagemakerEndpoints: sagemaker.endpoints,
+    meterAfterResponse: false,
     ...overrides,
   };
-  const inference = toLambdaHandler(createInferenceApp(await createInferenceDeps(config)));
+  const afterResponse = config.meterAfterResponse === true ? new AfterResponse() : undefined;
+  afterResponse?.enable();
+  const inference = toLambdaHandler(createInferenceApp(await createInferenceDeps(config, { afterResponse })));
   const adminHandler = toLambdaHandler(createAdminApp(createAdminDeps(config)));
   const server = await startApiGatewayServer({
     port: 0,
     routes: ROUTES,
     handlers: { inference, admin: adminHandler },
     defaultFunction: 'inference',
+    functions: {
+      inference: {
+        afterInvocation: async (context) => afterResponse?.drain(context.getRemainingTimeInMillis()),
+      },
+    },
   });
 
   const documentClient = createDocumentClient({ client: dynamo.client });
@@ -112,6 +129,7 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
     config,
     registry,
     sagemaker,
+    afterResponse,
     client,
     async stop() {
       await server.close();
