@@ -1,4 +1,4 @@
-import { z } from './api/zod-mini';
+import * as z from './api/zod-mini';
 import {
   DEFAULT_KEY_CACHE_TTL_SECONDS,
   DEFAULT_SESSION_CACHE_BYTES,

@@ -1,4 +1,4 @@
-import { z } from './zod-mini';
+import * as z from './zod-mini';
 
 /**
  * Schemas the data plane validates with: model names, pipelines (read back from the registry

@@ -6,7 +6,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { z } from '../../api/zod-mini';
+import * as z from '../../api/zod-mini';
 import { USAGE_SPILL_PREFIX } from '../../constants';
 import { UnavailableError } from '../../core/errors';
 import type { UsageEvent } from '../../core/metering/types';
