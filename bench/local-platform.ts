@@ -25,16 +25,32 @@ const ROOT = path.join(__dirname, '..');
  */
 export type BenchPlan = 'enterprise' | 'no-limits';
 
+/**
+ * Where the platform's table runs: `embedded` in the platform's process, as `npm start` runs
+ * it, or in a `separate` process (bench/children/table-server.ts), as DynamoDB is another
+ * service on AWS whose work does not take the function's CPU.
+ */
+export type BenchTable = 'embedded' | 'separate';
+
 /** Starts `local/main.ts` on a free port; `env` is added to this process's environment. */
 export async function startPlatformProcess(
   env: Readonly<Record<string, string>> = {},
   plan: BenchPlan = 'enterprise',
+  table: BenchTable = 'embedded',
 ): Promise<RunningPlatform> {
   const home = await mkdtemp(path.join(tmpdir(), 'infergate-bench-'));
+  const tableServer = table === 'separate' ? await startTableServer() : undefined;
   const started = performance.now();
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'local', 'main.ts'), '--port', '0'],
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'local', 'main.ts'),
+      '--port',
+      '0',
+      ...(tableServer === undefined ? [] : ['--dynamodb-endpoint', tableServer.endpoint]),
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, ...env, INFERGATE_HOME: home },
@@ -72,7 +88,37 @@ export async function startPlatformProcess(
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGINT');
       await exited;
+      await tableServer?.stop();
       await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** bench/children/table-server.ts: dynalite in a process of its own. */
+async function startTableServer(): Promise<{ readonly endpoint: string; stop(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'bench', 'children', 'table-server.ts')],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening (\S+)/.exec(output);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the table server exited with ${code}:\n${output}`)));
+  });
+  return {
+    endpoint,
+    async stop() {
+      child.kill('SIGINT');
+      await exited;
     },
   };
 }

@@ -113,6 +113,8 @@ async function main(): Promise<void> {
   };
   const bare = await measureBareServer(textDirection, http);
   const platforms = [
+    await measurePlatform(textDirection, 60, http, 'no-limits', 'separate'),
+    await measurePlatform(textDirection, 60, http, 'enterprise', 'separate'),
     await measurePlatform(textDirection, 60, http, 'no-limits'),
     await measurePlatform(textDirection, 60, http, 'enterprise'),
     await measurePlatform(textDirection, 0, http, 'enterprise'),

@@ -37,6 +37,17 @@ interface Options {
   readonly port: number;
   readonly host: string;
   readonly inMemory: boolean;
+  readonly dynamodbEndpoint?: string;
+}
+
+function parseUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.href.replace(/\/$/, '');
+  } catch {
+    // Reported below, as commander reports a bad value.
+  }
+  throw new InvalidArgumentError('an http(s) URL such as http://127.0.0.1:8000');
 }
 
 function parsePort(value: string): number {
@@ -44,6 +55,12 @@ function parsePort(value: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new InvalidArgumentError('a port from 0 to 65535');
   return port;
+}
+
+/** `INFERGATE_DYNAMODB_ENDPOINT`, the default of `--dynamodb-endpoint`. */
+function externalTableFromEnv(): string | undefined {
+  const value = process.env[ENV.DYNAMODB_ENDPOINT];
+  return value === undefined || value === '' ? undefined : parseUrl(value);
 }
 
 async function main(): Promise<void> {
@@ -56,6 +73,12 @@ async function main(): Promise<void> {
       parsePort(process.env.INFERGATE_PORT ?? '8080'),
     )
     .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option(
+      '--dynamodb-endpoint <url>',
+      'a DynamoDB-compatible server already running (dynalite, DynamoDB Local) instead of the embedded one',
+      parseUrl,
+      externalTableFromEnv(),
+    )
     .option('--in-memory', 'keep no state: a throwaway run', false)
     .parse();
   const options = program.opts<Options>();
@@ -68,7 +91,11 @@ async function main(): Promise<void> {
     : path.resolve(process.env.INFERGATE_HOME ?? '.infergate');
   await mkdir(home, { recursive: true });
 
-  const dynamo = await startLocalDynamo({ dir: options.inMemory ? undefined : path.join(home, 'dynamodb') });
+  // The embedded table, or one in another process (as DynamoDB is another service on AWS).
+  const dynamo =
+    options.dynamodbEndpoint === undefined
+      ? await startLocalDynamo({ dir: options.inMemory ? undefined : path.join(home, 'dynamodb') })
+      : { endpoint: options.dynamodbEndpoint, close: async () => undefined };
   const s3 = await startLocalArtifactStore({ dir: path.join(home, 'artifacts'), bucket: BUCKET });
   // The GPU tier: the catalog's endpoints on a local SageMaker (the runtime API the SDK calls,
   // and Triton-like containers that run the registered model.tar.gz on onnxruntime-node).
