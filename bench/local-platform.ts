@@ -44,6 +44,8 @@ export async function startPlatformProcess(
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      // Node options for the platform process, e.g. `--cpu-prof --cpu-prof-dir=<dir>` to profile it.
+      ...(process.env.BENCH_PLATFORM_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''),
       '--import',
       'tsx',
       path.join(ROOT, 'local', 'main.ts'),
@@ -57,40 +59,50 @@ export async function startPlatformProcess(
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Infergate is running at')) resolve();
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
+    await tableServer?.stop();
+    await rm(home, { recursive: true, force: true });
+  };
+  let readyMs: number;
+  let state: Omit<RunningPlatform, 'stop' | 'pid' | 'readyMs'>;
+  try {
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Infergate is running at')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`the platform exited with ${code}:\n${output}`)));
     });
-    child.once('exit', (code) => reject(new Error(`the platform exited with ${code}:\n${output}`)));
-  });
-  const readyMs = performance.now() - started;
-  const state = JSON.parse(await readFile(path.join(home, 'local.json'), 'utf8')) as Omit<
-    RunningPlatform,
-    'stop' | 'pid' | 'readyMs'
-  >;
-  // The demo tenant is seeded on `pro` (50 requests per second): the load phases would
-  // measure its rate limit, not the platform. `enterprise` still takes the limiter's write.
-  const admin = new InfergateClient({ url: state.url, apiKey: state.adminKey });
-  const demo = (await admin.listTenants()).tenants.find((tenant) => tenant.name === 'demo');
-  if (demo === undefined) throw new Error('the local platform seeded no "demo" tenant');
-  if (plan === 'no-limits') {
-    const free = { perThousandRequests: '0', perComputeSecond: '0' };
-    await admin.createPlan({ planId: 'no-limits', prices: { tiers: { lambda: free, sagemaker: free } } });
+    readyMs = performance.now() - started;
+    state = JSON.parse(await readFile(path.join(home, 'local.json'), 'utf8')) as Omit<
+      RunningPlatform,
+      'stop' | 'pid' | 'readyMs'
+    >;
+    // The demo tenant is seeded on `pro` (50 requests per second): the load phases would
+    // measure its rate limit, not the platform. `enterprise` still takes the limiter's write.
+    const admin = new InfergateClient({ url: state.url, apiKey: state.adminKey });
+    const demo = (await admin.listTenants()).tenants.find((tenant) => tenant.name === 'demo');
+    if (demo === undefined) throw new Error('the local platform seeded no "demo" tenant');
+    if (plan === 'no-limits') {
+      const free = { perThousandRequests: '0', perComputeSecond: '0' };
+      await admin.createPlan({ planId: 'no-limits', prices: { tiers: { lambda: free, sagemaker: free } } });
+    }
+    await admin.setTenantPlan(demo.tenantId, plan);
+  } catch (error) {
+    await stop();
+    throw error;
   }
-  await admin.setTenantPlan(demo.tenantId, plan);
   return {
     ...state,
     pid: child.pid ?? -1,
     readyMs,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGINT');
-      await exited;
-      await tableServer?.stop();
-      await rm(home, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 

@@ -14,7 +14,14 @@ import { buildBundles } from '../infra/scripts/build-bundles';
 import { ROOT } from './processes';
 import { digitsModel, textDirectionModel } from './models';
 import { measureColdStarts, reportColdStarts } from './scenarios/cold-start';
-import { measureBareServer, measurePlatform, reportHttp } from './scenarios/http';
+import {
+  type HttpResult,
+  inferBody,
+  measureHttp,
+  reportHttp,
+  startBareTarget,
+  startPlatformTarget,
+} from './scenarios/http';
 import { measureModelLatency, reportModelLatency } from './scenarios/model-latency';
 import { measureSessionOptions, reportSessionOptions } from './scenarios/session-options';
 import { measurePlanLimits, reportPlanLimits } from './scenarios/plan-limits';
@@ -111,14 +118,23 @@ async function main(): Promise<void> {
     loadSeconds: SETTINGS.loadSeconds,
     connections: 4,
   };
-  const bare = await measureBareServer(textDirection, http);
-  const platforms = [
-    await measurePlatform(textDirection, 60, http, 'no-limits', 'separate'),
-    await measurePlatform(textDirection, 60, http, 'enterprise', 'separate'),
-    await measurePlatform(textDirection, 60, http, 'no-limits'),
-    await measurePlatform(textDirection, 60, http, 'enterprise'),
-    await measurePlatform(textDirection, 0, http, 'enterprise'),
+  // All servers up at once, measured interleaved: their differences are what the goal compares.
+  const targets = [
+    await startBareTarget(textDirection),
+    await startPlatformTarget(60, 'no-limits', 'separate'),
+    await startPlatformTarget(60, 'enterprise', 'separate'),
+    await startPlatformTarget(60, 'no-limits'),
+    await startPlatformTarget(60, 'enterprise'),
+    await startPlatformTarget(0, 'enterprise'),
   ];
+  let httpResults: HttpResult[];
+  try {
+    httpResults = await measureHttp(targets, inferBody(textDirection), http);
+  } finally {
+    for (const target of targets) await target.stop();
+  }
+  const [bare, ...platforms] = httpResults;
+  if (bare === undefined) throw new Error('no bare server result');
 
   progress('where a warm request spends its time, in process');
   const breakdownSettings = { runs: SETTINGS.httpRuns, warmup: SETTINGS.httpWarmup };

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ROOT } from '../processes';
 import { startPlatformProcess, type BenchPlan, type BenchTable } from '../local-platform';
 import type { BenchModel } from '../models';
-import { ms, summarize, timeSequential, type LatencySummary } from '../stats';
+import { ms, summarize, type LatencySummary } from '../stats';
 
 /** One HTTP server measured one request at a time, then under concurrent load. */
 export interface HttpResult {
@@ -41,36 +41,65 @@ export function inferBody(model: BenchModel): string {
   });
 }
 
-async function measureEndpoint(
-  label: string,
-  url: string,
-  headers: Record<string, string>,
+/** A server to measure: where to send the infer request, and how to stop it. */
+export interface HttpTarget {
+  readonly label: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  /** Spawn to ready. */
+  readonly readyMs: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Measures every target with the same body. One request at a time, interleaved: each round
+ * sends one request to each target, in an order that rotates every round, so that the
+ * machine's drift (other jobs, CPU frequency) falls on every target alike and their
+ * differences are comparable. Then each target alone under autocannon's load.
+ */
+export async function measureHttp(
+  targets: readonly HttpTarget[],
   body: string,
   settings: HttpSettings,
-): Promise<Omit<HttpResult, 'readyMs'>> {
-  const call = async () => {
-    const response = await fetch(url, { method: 'POST', headers, body });
+): Promise<HttpResult[]> {
+  const call = async (target: HttpTarget) => {
+    const response = await fetch(target.url, { method: 'POST', headers: target.headers, body });
     if (response.status !== 200)
-      throw new Error(`${label}: infer answered ${response.status}: ${await response.text()}`);
+      throw new Error(`${target.label}: infer answered ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   };
-  const sequential = summarize(await timeSequential(call, settings.runs, settings.warmup));
-  const load = await autocannon({
-    url,
-    method: 'POST',
-    headers,
-    body,
-    connections: settings.connections,
-    duration: settings.loadSeconds,
-  });
-  return {
-    label,
-    sequential,
-    requestsPerSecond: load.requests.average,
-    loadP50: load.latency.p50,
-    loadP99: load.latency.p99,
-    failures: load.non2xx + load.errors + load.timeouts,
-  };
+  const samples = targets.map((): number[] => []);
+  for (let round = 0; round < settings.warmup + settings.runs; round++) {
+    for (let step = 0; step < targets.length; step++) {
+      const index = (round + step) % targets.length;
+      const target = targets[index];
+      if (target === undefined) continue;
+      const started = performance.now();
+      await call(target);
+      if (round >= settings.warmup) samples[index]?.push(performance.now() - started);
+    }
+  }
+  const results: HttpResult[] = [];
+  for (const [index, target] of targets.entries()) {
+    const load = await autocannon({
+      url: target.url,
+      method: 'POST',
+      headers: target.headers,
+      body,
+      connections: settings.connections,
+      duration: settings.loadSeconds,
+    });
+    results.push({
+      label: target.label,
+      sequential: summarize(samples[index] ?? []),
+      requestsPerSecond: load.requests.average,
+      loadP50: load.latency.p50,
+      loadP99: load.latency.p99,
+      failures: load.non2xx + load.errors + load.timeouts,
+      readyMs: target.readyMs,
+    });
+  }
+  return results;
 }
 
 const PLAN_LABELS: Record<BenchPlan, string> = {
@@ -83,35 +112,28 @@ const TABLE_LABELS: Record<BenchTable, string> = {
   separate: 'dynalite in a process of its own',
 };
 
-/** The local platform (`npm start`) with the given key cache TTL and demo tenant plan, on its seeded demo model. */
-export async function measurePlatform(
-  model: BenchModel,
+/** The local platform (`npm start`) with the given key cache TTL, demo tenant plan and table, on its seeded demo model. */
+export async function startPlatformTarget(
   keyCacheTtlSeconds: number,
-  settings: HttpSettings,
   plan: BenchPlan = 'enterprise',
   table: BenchTable = 'embedded',
-): Promise<HttpResult> {
+): Promise<HttpTarget> {
   const platform = await startPlatformProcess(
     { INFERGATE_KEY_CACHE_TTL_SECONDS: String(keyCacheTtlSeconds) },
     plan,
     table,
   );
-  try {
-    const result = await measureEndpoint(
-      `local platform (${PLAN_LABELS[plan]}; ${TABLE_LABELS[table]}), \`INFERGATE_KEY_CACHE_TTL_SECONDS=${keyCacheTtlSeconds}\``,
-      `${platform.url}/v2/models/${platform.demoModel}/infer`,
-      { authorization: `Bearer ${platform.demoKey}`, 'content-type': 'application/json' },
-      inferBody(model),
-      settings,
-    );
-    return { ...result, readyMs: platform.readyMs };
-  } finally {
-    await platform.stop();
-  }
+  return {
+    label: `local platform (${PLAN_LABELS[plan]}; ${TABLE_LABELS[table]}), \`INFERGATE_KEY_CACHE_TTL_SECONDS=${keyCacheTtlSeconds}\``,
+    url: `${platform.url}/v2/models/${platform.demoModel}/infer`,
+    headers: { authorization: `Bearer ${platform.demoKey}`, 'content-type': 'application/json' },
+    readyMs: platform.readyMs,
+    stop: () => platform.stop(),
+  };
 }
 
 /** bench/children/bare-server.ts in its own process, on the same model bytes. */
-export async function measureBareServer(model: BenchModel, settings: HttpSettings): Promise<HttpResult> {
+export async function startBareTarget(model: BenchModel): Promise<HttpTarget> {
   const dir = await mkdtemp(path.join(tmpdir(), 'infergate-bare-'));
   const modelFile = path.join(dir, 'model.onnx');
   await writeFile(modelFile, model.fp32);
@@ -122,6 +144,11 @@ export async function measureBareServer(model: BenchModel, settings: HttpSetting
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    child.kill('SIGINT');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let output = '';
@@ -132,19 +159,16 @@ export async function measureBareServer(model: BenchModel, settings: HttpSetting
       });
       child.once('exit', (code) => reject(new Error(`the bare server exited with ${code}: ${output}`)));
     });
-    const readyMs = performance.now() - started;
-    const result = await measureEndpoint(
-      'bare node:http server (JSON parse + `session.run`, WASM)',
-      `http://127.0.0.1:${port}/`,
-      { 'content-type': 'application/json' },
-      inferBody(model),
-      settings,
-    );
-    return { ...result, readyMs };
-  } finally {
-    child.kill('SIGINT');
-    await exited;
-    await rm(dir, { recursive: true, force: true });
+    return {
+      label: 'bare node:http server (JSON parse + `session.run`, WASM)',
+      url: `http://127.0.0.1:${port}/`,
+      headers: { 'content-type': 'application/json' },
+      readyMs: performance.now() - started,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }
 
@@ -159,7 +183,8 @@ export function reportHttp(
   const lines = [
     `## Through HTTP: ${model.name}, batch 1 (${(body.length / 1024).toFixed(0)} KB of JSON per request)`,
     '',
-    `One request at a time: ${settings.warmup} untimed, then ${settings.runs} timed. Load: autocannon,`,
+    `One request at a time, the servers interleaved (each round one request to each, in a rotating order):`,
+    `${settings.warmup} untimed rounds, then ${settings.runs} timed. Load: autocannon, each server alone,`,
     `${settings.connections} connections for ${settings.loadSeconds} s. Each server runs in its own process; the`,
     'platform is `local/main.ts` (`npm start`: the API Gateway emulation, the Lambda handler, dynalite, s3rver).',
     '',
@@ -192,7 +217,7 @@ export function reportHttp(
     '  metering.',
   );
   lines.push(
-    `- "${TABLE_LABELS.separate}": \`npm start --dynamodb-endpoint\` against dynalite started in another process`,
+    `- "${TABLE_LABELS.separate}": \`npm start -- --dynamodb-endpoint\` against dynalite started in another process`,
     '  (bench/children/table-server.ts), as DynamoDB on AWS is another service whose work does not take the',
     "  function's CPU; `npm start` alone embeds it, and then the table's work after each response (a",
     '  deferred usage write) competes with the next request on the same event loop.',
