@@ -37,7 +37,7 @@ export function latestLoadSection(resultsDir: string): string[] {
     '## Load: `npm run test:load` (latest run)',
     '',
     `A separate run (${result.date}): autocannon on loopback against \`local/main.ts\` with the add-mul fixture model, ${result.connections} connections,`,
-    "for 60 s at 10% below the highest rate a ramp of 5 s steps sustained. The tenant is on `enterprise`: every request also takes the limiter's write.",
+    "for 60 s at 10% below the highest rate a ramp of 5 s steps sustained. The tenant is on `enterprise`: every request's one write admits and meters it.",
     '',
     '| rate held | requests | 2xx | 5xx | p50 | p99 | metered / 2xx the load tool saw (whole run, ramp included) | RSS, medians of the last / first 10 s of the main run |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -85,7 +85,7 @@ export async function startPlatformProcess(
       'stop' | 'pid' | 'readyMs'
     >;
     // The demo tenant is seeded on `pro` (50 requests per second): the load phases would
-    // measure its rate limit, not the platform. `enterprise` still takes the limiter's write.
+    // measure its rate limit, not the platform. On `enterprise` the one write that admits and meters a request stays before the response.
     const admin = new InfergateClient({ url: state.url, apiKey: state.adminKey });
     const demo = (await admin.listTenants()).tenants.find((tenant) => tenant.name === 'demo');
     if (demo === undefined) throw new Error('the local platform seeded no "demo" tenant');

@@ -141,7 +141,7 @@ describe('load: the local platform under a sustained rate', () => {
     local = await startLocalProcess(home);
     const admin = new InfergateClient({ url: local.state.url, apiKey: local.state.adminKey });
     // `enterprise` (1,000 requests per second, bursts of 2,000): far above what this machine serves,
-    // so the plan never throttles the run, and every request still takes the limiter's write.
+    // so the plan never throttles the run, and every request still takes the write that admits and meters it.
     const tenant = await admin.createTenant({ name: 'load', plan: 'enterprise' });
     apiKey = (await admin.createKey({ tenantId: tenant.tenantId, name: 'load' })).key;
     tenantClient = new InfergateClient({ url: local.state.url, apiKey });
