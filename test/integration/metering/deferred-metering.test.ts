@@ -1,7 +1,4 @@
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../../functions/config';
-import { ENV } from '../../../functions/constants';
 import { AfterResponse } from '../../../functions/core/after-response';
 import { DeferredUsageRecorder } from '../../../functions/core/metering/deferred-usage-recorder';
 import {
@@ -10,14 +7,8 @@ import {
 } from '../../../functions/core/metering/durable-usage-recorder';
 import type { UsageEvent } from '../../../functions/core/metering/types';
 import { UsageReplayer } from '../../../functions/core/metering/usage-replayer';
-import { createStores } from '../../../functions/shared/stores';
-import { startDynalite, type LocalDynamo } from '../../support/dynalite';
-import {
-  startDynamoFaultProxy,
-  type DynamoFaultProxy,
-  type ProxyFault,
-} from '../../support/dynamo-fault-proxy';
-import { LOCAL_S3, startS3rver, type LocalS3 } from '../../support/s3rver';
+import type { DynamoFaultProxy, ProxyFault } from '../../support/dynamo-fault-proxy';
+import { startFaultyFunctionStores, type FaultyFunctionStores } from '../../support/faulty-function-stores';
 
 /**
  * Usage written after the response (`DeferredUsageRecorder` over the durable recorder), on
@@ -28,35 +19,20 @@ import { LOCAL_S3, startS3rver, type LocalS3 } from '../../support/s3rver';
  * prove it.
  */
 describe('usage written after the response', () => {
-  let dynamo: LocalDynamo;
-  let s3: LocalS3;
   let proxy: DynamoFaultProxy;
   const THROTTLED = { status: 400, type: 'ProvisionedThroughputExceededException' };
 
+  let stores: FaultyFunctionStores;
+  let functionStores: FaultyFunctionStores['functionStores'];
+
   beforeAll(async () => {
-    process.env.AWS_REGION = LOCAL_S3.region;
-    process.env.AWS_ACCESS_KEY_ID = LOCAL_S3.credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = LOCAL_S3.credentials.secretAccessKey;
-    [dynamo, s3] = await Promise.all([startDynalite(), startS3rver()]);
-    proxy = await startDynamoFaultProxy(dynamo.endpoint);
+    stores = await startFaultyFunctionStores('deferred-metering-test');
+    ({ proxy, functionStores } = stores);
   });
 
   afterEach(() => proxy.setFaults(undefined));
 
-  afterAll(async () => {
-    await proxy?.close();
-    await Promise.all([dynamo?.stop(), s3?.stop()]);
-  });
-
-  function functionStores(options: { s3Endpoint?: string } = {}) {
-    const config = loadConfig({
-      [ENV.TABLE_NAME]: dynamo.tableName,
-      [ENV.ARTIFACT_BUCKET]: s3.bucket,
-      [ENV.DYNAMODB_ENDPOINT]: proxy.url,
-      [ENV.S3_ENDPOINT]: options.s3Endpoint ?? s3.endpoint,
-    });
-    return createStores(config, new Tracer({ serviceName: 'deferred-metering-test', enabled: false }));
-  }
+  afterAll(() => stores?.close());
 
   /** The inference function's metering with a drainer: the tracker is on. */
   function dataPlane(options: { s3Endpoint?: string } = {}) {

@@ -1,10 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../../functions/config';
-import { ENV, METRICS_NAMESPACE, USAGE_METRICS, USAGE_SPILL_PREFIX } from '../../../functions/constants';
+import { METRICS_NAMESPACE, USAGE_METRICS, USAGE_SPILL_PREFIX } from '../../../functions/constants';
 import { UnavailableError } from '../../../functions/core/errors';
 import {
   DurableUsageRecorder,
@@ -13,15 +11,10 @@ import {
 import type { UsageEvent } from '../../../functions/core/metering/types';
 import { UsageReplayer } from '../../../functions/core/metering/usage-replayer';
 import { createDurableMetering } from '../../../functions/shared/metering';
-import { createStores } from '../../../functions/shared/stores';
 import { watchForSecrets } from '../../trust/support/secret-watch';
-import { startDynalite, type LocalDynamo } from '../../support/dynalite';
-import {
-  startDynamoFaultProxy,
-  type DynamoFaultProxy,
-  type ProxyFault,
-} from '../../support/dynamo-fault-proxy';
-import { LOCAL_S3, startS3rver, type LocalS3 } from '../../support/s3rver';
+import type { DynamoFaultProxy, ProxyFault } from '../../support/dynamo-fault-proxy';
+import { startFaultyFunctionStores, type FaultyFunctionStores } from '../../support/faulty-function-stores';
+import type { LocalS3 } from '../../support/s3rver';
 
 /**
  * Metering that loses nothing and counts nothing twice, on the functions' own SDK clients
@@ -32,7 +25,6 @@ import { LOCAL_S3, startS3rver, type LocalS3 } from '../../support/s3rver';
  * change one or the other.
  */
 describe('durable metering under faults', () => {
-  let dynamo: LocalDynamo;
   let s3: LocalS3;
   let proxy: DynamoFaultProxy;
 
@@ -40,31 +32,17 @@ describe('durable metering under faults', () => {
   const INTERNAL = { status: 500, type: 'InternalServerError' };
   const UNAVAILABLE = { status: 503, type: 'ServiceUnavailable' };
 
+  let stores: FaultyFunctionStores;
+  let functionStores: FaultyFunctionStores['functionStores'];
+
   beforeAll(async () => {
-    process.env.AWS_REGION = LOCAL_S3.region;
-    process.env.AWS_ACCESS_KEY_ID = LOCAL_S3.credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = LOCAL_S3.credentials.secretAccessKey;
-    [dynamo, s3] = await Promise.all([startDynalite(), startS3rver()]);
-    proxy = await startDynamoFaultProxy(dynamo.endpoint);
+    stores = await startFaultyFunctionStores('metering-test');
+    ({ s3, proxy, functionStores } = stores);
   });
 
   afterEach(() => proxy.setFaults(undefined));
 
-  afterAll(async () => {
-    await proxy?.close();
-    await Promise.all([dynamo?.stop(), s3?.stop()]);
-  });
-
-  /** The stores a function builds (one process): through the proxy, or to an unreachable S3. */
-  function functionStores(options: { s3Endpoint?: string } = {}) {
-    const config = loadConfig({
-      [ENV.TABLE_NAME]: dynamo.tableName,
-      [ENV.ARTIFACT_BUCKET]: s3.bucket,
-      [ENV.DYNAMODB_ENDPOINT]: proxy.url,
-      [ENV.S3_ENDPOINT]: options.s3Endpoint ?? s3.endpoint,
-    });
-    return createStores(config, new Tracer({ serviceName: 'metering-test', enabled: false }));
-  }
+  afterAll(() => stores?.close());
 
   /** An inference function's recorder, as `createDurableMetering` builds it, and its spills. */
   function dataPlane(options: { s3Endpoint?: string } = {}) {
