@@ -18,6 +18,11 @@ export interface InfergateConfig {
   readonly gpuInstanceType: string;
   /** Whether the SageMaker GPU endpoints of `models/catalog.ts` are deployed. */
   readonly gpuEndpoints: boolean;
+  /**
+   * Whether the inference function writes usage rows after the response, its in-process
+   * extension holding the invocation until they are written (`INFERGATE_METER_AFTER_RESPONSE`).
+   */
+  readonly meterAfterResponse: boolean;
 }
 
 /** Defaults used when a context key is absent (cdk.json sets the same values). */
@@ -26,6 +31,7 @@ export const DEFAULT_CONFIG: InfergateConfig = {
   inferenceMemoryMb: 2048,
   gpuInstanceType: 'ml.g5.xlarge',
   gpuEndpoints: true,
+  meterAfterResponse: true,
 };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -85,6 +91,13 @@ export function readConfig(context: (key: string) => unknown): InfergateConfig {
     `gpuEndpoints must be true or false, got ${JSON.stringify(gpuValue)}`,
   );
 
+  const meterValue = context('meterAfterResponse') ?? DEFAULT_CONFIG.meterAfterResponse;
+  const meterAfterResponse = parseBoolean(meterValue);
+  problems.check(
+    meterAfterResponse !== undefined,
+    `meterAfterResponse must be true or false, got ${JSON.stringify(meterValue)}`,
+  );
+
   problems.throwIfAny();
   return {
     stage: stage ?? DEFAULT_CONFIG.stage,
@@ -92,6 +105,7 @@ export function readConfig(context: (key: string) => unknown): InfergateConfig {
     inferenceMemoryMb: inferenceMemoryMb ?? DEFAULT_CONFIG.inferenceMemoryMb,
     gpuInstanceType,
     gpuEndpoints: gpuEndpoints ?? DEFAULT_CONFIG.gpuEndpoints,
+    meterAfterResponse: meterAfterResponse ?? DEFAULT_CONFIG.meterAfterResponse,
   };
 }
 

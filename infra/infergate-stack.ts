@@ -112,6 +112,7 @@ export class InfergateStack extends Stack {
         [ENV.SESSION_CACHE_BYTES]: String(sessionCacheBytes(config.inferenceMemoryMb)),
         [ENV.ORT_WASM_DIR]: LAMBDA_TASK_ROOT,
         [ENV.ORT_NUM_THREADS]: '1',
+        [ENV.METER_AFTER_RESPONSE]: String(config.meterAfterResponse),
       },
       logRemovalPolicy: dataRemoval,
     });

@@ -16,6 +16,7 @@ describe('readConfig', () => {
       inferenceMemoryMb: 2048,
       gpuInstanceType: 'ml.g5.xlarge',
       gpuEndpoints: true,
+      meterAfterResponse: true,
     });
   });
 
@@ -31,6 +32,7 @@ describe('readConfig', () => {
         inferenceMemoryMb: '3008',
         gpuInstanceType: 'ml.g6.xlarge',
         gpuEndpoints: 'false',
+        meterAfterResponse: 'false',
       }),
     );
 
@@ -40,6 +42,7 @@ describe('readConfig', () => {
       inferenceMemoryMb: 3008,
       gpuInstanceType: 'ml.g6.xlarge',
       gpuEndpoints: false,
+      meterAfterResponse: false,
     });
   });
 
@@ -52,6 +55,7 @@ describe('readConfig', () => {
           inferenceMemoryMb: '64',
           gpuInstanceType: 'g5.xlarge',
           gpuEndpoints: 'yes',
+          meterAfterResponse: 'later',
         }),
       );
 
@@ -60,8 +64,15 @@ describe('readConfig', () => {
       read();
     } catch (error) {
       const problems = error instanceof PropsValidationError ? error.problems : [];
-      expect(problems).toHaveLength(5);
-      for (const key of ['stage', 'alarmEmail', 'inferenceMemoryMb', 'gpuInstanceType', 'gpuEndpoints']) {
+      expect(problems).toHaveLength(6);
+      for (const key of [
+        'stage',
+        'alarmEmail',
+        'inferenceMemoryMb',
+        'gpuInstanceType',
+        'gpuEndpoints',
+        'meterAfterResponse',
+      ]) {
         expect(problems.some((problem) => problem.startsWith(key))).toBe(true);
       }
     }

@@ -229,6 +229,8 @@ describe('InfergateStack', () => {
             POWERTOOLS_SERVICE_NAME: SERVICE.inference,
             [ENV.KEY_CACHE_TTL_SECONDS]: '60',
             [ENV.ORT_WASM_DIR]: '/var/task',
+            // Usage rows after the response: the in-process extension holds the invocation.
+            [ENV.METER_AFTER_RESPONSE]: 'true',
           }),
         },
       });
