@@ -2,7 +2,8 @@ import type { Context, Hono } from 'hono';
 import type { Authenticator } from '../core/auth/authenticator';
 import type { BillingService } from '../core/billing/billing-service';
 import { NotFoundError } from '../core/errors';
-import type { InferenceService } from '../core/inference/inference-service';
+import type { Principal } from '../core/auth/principal';
+import type { InferenceResult, InferenceService } from '../core/inference/inference-service';
 import { parseMonth, totalsOf } from '../core/metering/report';
 import type { UsageStore } from '../core/metering/types';
 import type { PredictionService } from '../core/pipelines/prediction-service';
@@ -64,46 +65,41 @@ export function createInferenceApp(deps: InferenceAppDeps): Hono<AppEnv> {
   app.get('/v2/models/:name/ready', ready);
   app.get('/v2/models/:name/versions/:version/ready', ready);
 
-  const infer = async (c: Context<AppEnv>) => {
-    const principal = await authorize(c, authenticator, 'infer');
-    const name = modelName(c.req.param('name'));
-    const started = performance.now();
-    let failed = true;
-    try {
-      const body = await readJsonBody(c);
-      const result = await inference.infer(principal, name, c.req.param('version'), body.value, body.bytes);
-      failed = false;
-      return c.body(result.body, 200, {
-        ...result.headers,
-        'content-type': 'application/json',
-        'x-model-version': result.version,
-      });
-    } finally {
-      deps.metrics?.record(name, performance.now() - started, failed);
-    }
-  };
+  /**
+   * A route that runs a model: authorizes `infer`, runs it, answers its JSON body with the
+   * served version and the plan's headers, and records the model's request metrics.
+   */
+  const runsModel =
+    (run: (c: Context<AppEnv>, principal: Principal, name: string) => Promise<InferenceResult>) =>
+    async (c: Context<AppEnv>) => {
+      const principal = await authorize(c, authenticator, 'infer');
+      const name = modelName(c.req.param('name'));
+      const started = performance.now();
+      let failed = true;
+      try {
+        const result = await run(c, principal, name);
+        failed = false;
+        return c.body(result.body, 200, {
+          ...result.headers,
+          'content-type': 'application/json',
+          'x-model-version': result.version,
+        });
+      } finally {
+        deps.metrics?.record(name, performance.now() - started, failed);
+      }
+    };
+
+  const infer = runsModel(async (c, principal, name) => {
+    const body = await readJsonBody(c);
+    return inference.infer(principal, name, c.req.param('version'), body.value, body.bytes);
+  });
   app.post('/v2/models/:name/infer', infer);
   app.post('/v2/models/:name/versions/:version/infer', infer);
 
   // Task routes: an image in, the result of the version's pipeline out.
-  const predict = async (c: Context<AppEnv>) => {
-    const principal = await authorize(c, authenticator, 'infer');
-    const name = modelName(c.req.param('name'));
-    const started = performance.now();
-    let failed = true;
-    try {
-      const payload = await readImageBody(c);
-      const result = await deps.predictions.predict(principal, name, c.req.param('version'), payload);
-      failed = false;
-      return c.body(result.body, 200, {
-        ...result.headers,
-        'content-type': 'application/json',
-        'x-model-version': result.version,
-      });
-    } finally {
-      deps.metrics?.record(name, performance.now() - started, failed);
-    }
-  };
+  const predict = runsModel(async (c, principal, name) =>
+    deps.predictions.predict(principal, name, c.req.param('version'), await readImageBody(c)),
+  );
   app.post('/v1/models/:name/predict', predict);
   app.post('/v1/models/:name/versions/:version/predict', predict);
 

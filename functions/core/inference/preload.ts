@@ -109,15 +109,14 @@ export async function preloadModels(options: PreloadOptions): Promise<PreloadRep
   const work = async (): Promise<void> => {
     const candidates = await (options.candidates ?? findPreloadCandidates({ ...options, onFailure }));
     queue = candidates.map(idOf);
-    let budget = options.maxBytes;
+    const within = new Set(withinPreloadBytes(candidates, options.maxBytes));
     for (const version of candidates) {
       if (late) return;
       const id = queue.shift() ?? idOf(version);
-      if (version.artifact.size > budget) {
+      if (!within.has(version)) {
         skipped.push(id);
         continue;
       }
-      budget -= version.artifact.size;
       loading = id;
       try {
         await options.sessions.withModel(version.artifact, (model) =>
